@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "sriovctl",
+  products: [
+    .executable(name: "sriovctl", targets: ["sriovctl"]),
+    .library(name: "SRIOVCore", targets: ["SRIOVCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+  ],
+  targets: [
+    // C shim over libpci: every call runs under setjmp so libpci's error() never exits the process.
+    .target(name: "CPCI", linkerSettings: [.linkedLibrary("pci")]),
+    .target(name: "SRIOVCore", dependencies: [
+      "CPCI",
+      .product(name: "SystemPackage", package: "swift-system"),
+    ]),
+    .executableTarget(name: "sriovctl", dependencies: [
+      "SRIOVCore",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+    .testTarget(name: "SRIOVCoreTests", dependencies: ["SRIOVCore"]),
+  ]
+)

@@ -1,0 +1,140 @@
+#include "cpci.h"
+
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cpci_handle {
+  struct pci_access *access;
+};
+
+static _Thread_local jmp_buf *active_jump;
+static _Thread_local char last_message[512];
+
+static void record(const char *prefix, const char *fmt, va_list ap) {
+  size_t n = (size_t)snprintf(last_message, sizeof last_message, "%s", prefix);
+  if (n < sizeof last_message) vsnprintf(last_message + n, sizeof last_message - n, fmt, ap);
+}
+
+__attribute__((noreturn)) static void on_error(char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record("", fmt, ap);
+  va_end(ap);
+  if (active_jump) longjmp(*active_jump, 1);
+  abort(); /* an unguarded libpci call: a bug in this shim */
+}
+
+static void on_warning(char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record("", fmt, ap);
+  va_end(ap);
+}
+
+static void on_debug(char *fmt, ...) { (void)fmt; }
+
+const char *cpci_last_error(void) { return last_message; }
+
+cpci_handle *cpci_open(const char *sysfs_bus_pci, const char *ids_path) {
+  last_message[0] = 0;
+  struct pci_access *a = pci_alloc();
+  if (!a) {
+    snprintf(last_message, sizeof last_message, "pci_alloc failed");
+    return NULL;
+  }
+  a->error = on_error;
+  a->warning = on_warning;
+  a->debug = on_debug;
+  a->method = PCI_ACCESS_SYS_BUS_PCI;
+  cpci_handle *h = calloc(1, sizeof *h);
+  if (!h) {
+    pci_cleanup(a);
+    return NULL;
+  }
+  h->access = a;
+  volatile int failed = 0;
+  jmp_buf jump;
+  active_jump = &jump;
+  if (setjmp(jump) == 0) {
+    if (sysfs_bus_pci && pci_set_param(a, "sysfs.path", (char *)sysfs_bus_pci) != 0) {
+      snprintf(last_message, sizeof last_message, "libpci has no sysfs.path parameter");
+      failed = 1;
+    }
+    if (!failed && ids_path) pci_set_name_list_path(a, strdup(ids_path), 1);
+    if (!failed) pci_init(a);
+  } else {
+    failed = 1;
+  }
+  active_jump = NULL;
+  if (failed) {
+    char saved[sizeof last_message];
+    memcpy(saved, last_message, sizeof saved);
+    cpci_close(h);
+    memcpy(last_message, saved, sizeof saved);
+    return NULL;
+  }
+  return h;
+}
+
+void cpci_close(cpci_handle *h) {
+  if (!h) return;
+  jmp_buf jump;
+  active_jump = &jump;
+  if (!setjmp(jump)) pci_cleanup(h->access);
+  active_jump = NULL;
+  free(h);
+}
+
+int cpci_read_config(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf) {
+  last_message[0] = 0;
+  struct pci_dev *volatile d = NULL;
+  volatile int size = -1;
+  jmp_buf jump;
+  active_jump = &jump;
+  if (setjmp(jump) == 0) {
+    d = pci_get_dev(h->access, domain, bus, dev, func);
+    /* Probe the readable length the way lspci does: the header, then the rest of the standard
+       space, then the extended space. A short read means the kernel served no more. */
+    if (pci_read_block(d, 0, buf, 64)) {
+      size = 64;
+      if (pci_read_block(d, 64, buf + 64, 192)) {
+        size = 256;
+        if (pci_read_block(d, 256, buf + 256, 4096 - 256)) size = 4096;
+      }
+    }
+  }
+  if (d) {
+    if (setjmp(jump) == 0) pci_free_dev(d);
+  }
+  active_jump = NULL;
+  return size;
+}
+
+static int lookup(cpci_handle *h, char *buf, int size, int flags, int a1, int a2) {
+  char *volatile result = NULL;
+  jmp_buf jump;
+  active_jump = &jump;
+  if (setjmp(jump)) {
+    active_jump = NULL;
+    return -1;
+  }
+  result = pci_lookup_name(h->access, buf, size, flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a1, a2);
+  active_jump = NULL;
+  return result ? 1 : 0;
+}
+
+int cpci_vendor_name(cpci_handle *h, int vendor, char *buf, int size) {
+  return lookup(h, buf, size, PCI_LOOKUP_VENDOR, vendor, 0);
+}
+
+int cpci_device_name(cpci_handle *h, int vendor, int device, char *buf, int size) {
+  return lookup(h, buf, size, PCI_LOOKUP_DEVICE, vendor, device);
+}
+
+int cpci_class_name(cpci_handle *h, int class_id, char *buf, int size) {
+  return lookup(h, buf, size, PCI_LOOKUP_CLASS, class_id, 0);
+}

@@ -1,0 +1,59 @@
+/// What `sriovctl show` shows: one function in full, config space included.
+public struct DeviceReport: Sendable {
+  /// What config space says about one function, read once.
+  public struct ConfigFacts: Sendable {
+    public let readableBytes: Int
+    public let portType: PCIePortType?
+    public let acs: ACSStatus
+    public let sriov: Readable<SRIOVCapability?>
+
+    init(_ config: ConfigSpace) {
+      readableBytes = config.readableSize
+      portType = config.portType
+      acs = config.acs
+      sriov = config.sriov
+    }
+  }
+
+  /// One bridge on the way to the root bus.
+  public struct Hop: Sendable {
+    public let address: PCIAddress
+    public let config: ConfigFacts
+  }
+
+  public let device: PCIDevice
+  public let netdevs: [String]
+  public let vendorName: String?
+  public let deviceName: String?
+  public let className: String?
+  public let config: ConfigFacts
+  public let iommuGroup: IOMMUGroup?
+  public let upstream: [Hop]
+  public let vfs: [ListReport.VFEntry]
+
+  public static func build(host: Host, device ref: DeviceRef) throws -> DeviceReport {
+    let inventory = host.inventory
+    let address = try inventory.resolve(ref)
+    let device = try inventory.device(address)
+    let netdevs = try inventory.netdevsByDevice()
+    let pci = try host.openPCI()
+    let names = DeviceNames(pci: pci)
+    let readConfig = { (address: PCIAddress) throws -> ConfigFacts in
+      do {
+        return ConfigFacts(try pci.config(of: address))
+      } catch {
+        throw SRIOVError(address.description, "cannot read its config space: \(error)",
+          hint: "check \(host.sysfs.absolute(SysfsLayout.attribute(.config, of: address)))")
+      }
+    }
+    return DeviceReport(
+      device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
+      deviceName: try names.device(device), className: try names.pciClass(device),
+      config: try readConfig(address),
+      iommuGroup: try device.iommuGroup.map { try inventory.iommuGroup($0) },
+      upstream: try device.upstream.map { Hop(address: $0, config: try readConfig($0)) },
+      vfs: try (device.sriov?.vfs ?? []).map { link in
+        ListReport.VFEntry(index: link.index, device: try inventory.device(link.address), netdevs: netdevs[link.address] ?? [])
+      })
+  }
+}

@@ -1,0 +1,43 @@
+/// What `sriovctl list` shows: SR-IOV PFs (and, with `--all`, every network function) with their VFs.
+public struct ListReport: Sendable {
+  public struct VFEntry: Sendable {
+    public let index: Int
+    public let device: PCIDevice
+    public let netdevs: [String]
+  }
+
+  public struct Entry: Sendable {
+    public let device: PCIDevice
+    public let netdevs: [String]
+    public let vendorName: String?
+    public let deviceName: String?
+    public let vfs: [VFEntry]
+  }
+
+  public let entries: [Entry]
+  /// Whether VF rows are wanted in the table (JSON always carries them).
+  public let showVFs: Bool
+  public let includesAllNICs: Bool
+
+  public static func build(host: Host, showVFs: Bool, allNICs: Bool) throws -> ListReport {
+    let inventory = host.inventory
+    let netdevs = try inventory.netdevsByDevice()
+    let pci = try host.openPCI()
+    let names = DeviceNames(pci: pci)
+    var entries: [Entry] = []
+    for address in try inventory.allAddresses() {
+      let isPF = host.sysfs.exists(SysfsLayout.attribute(.sriovTotalVFs, of: address))
+      // VFs appear under their PF, never as entries of their own.
+      guard isPF || (allNICs && !host.sysfs.exists(SysfsLayout.attribute(.physfn, of: address))) else { continue }
+      let device = try inventory.device(address)
+      guard isPF || device.pciClass.isNetwork else { continue }
+      let vfs = try (device.sriov?.vfs ?? []).map { link in
+        VFEntry(index: link.index, device: try inventory.device(link.address), netdevs: netdevs[link.address] ?? [])
+      }
+      entries.append(Entry(
+        device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
+        deviceName: try names.device(device), vfs: vfs))
+    }
+    return ListReport(entries: entries, showVFs: showVFs, includesAllNICs: allNICs)
+  }
+}

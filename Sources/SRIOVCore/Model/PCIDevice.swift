@@ -1,0 +1,58 @@
+/// A VF as its PF's `virtfnN` link names it.
+public struct VFLink: Hashable, Sendable {
+  public let index: Int
+  public let address: PCIAddress
+  public init(index: Int, address: PCIAddress) {
+    self.index = index
+    self.address = address
+  }
+}
+
+/// The SR-IOV attributes sysfs shows on a PF: the limits the kernel enforces and the VFs that exist.
+public struct SRIOVState: Hashable, Sendable {
+  /// `sriov_totalvfs`: the capability's TotalVFs or less, if the PF driver lowered it.
+  public var totalVFs: Int
+  public var numVFs: Int
+  public var offset: Int?
+  public var stride: Int?
+  public var vfDeviceID: PCIID?
+  public var driversAutoprobe: Bool?
+  public var vfs: [VFLink]
+}
+
+public enum DeviceKind: String, Sendable {
+  case pf, vf, bridge, endpoint
+}
+
+/// One PCI function as sysfs describes it.
+public struct PCIDevice: Hashable, Sendable {
+  public var address: PCIAddress
+  public var vendorID: PCIID
+  public var deviceID: PCIID
+  public var subsystemVendorID: PCIID?
+  public var subsystemDeviceID: PCIID?
+  public var pciClass: PCIClass
+  public var driver: String?
+  public var numaNode: Int?
+  public var iommuGroup: Int?
+  /// For a VF: its PF and its index there.
+  public var physfn: PCIAddress?
+  public var vfIndex: Int?
+  public var sriov: SRIOVState?
+  /// Bridges between this function and the root bus, nearest first.
+  public var upstream: [PCIAddress]
+
+  public var kind: DeviceKind {
+    if sriov != nil { return .pf }
+    if physfn != nil { return .vf }
+    return pciClass.isBridge ? .bridge : .endpoint
+  }
+}
+
+/// An IOMMU group as `/sys/kernel/iommu_groups/N` shows it.
+public struct IOMMUGroup: Hashable, Sendable {
+  public let id: Int
+  public let members: [PCIAddress]
+  /// `DMA`, `DMA-FQ`, `identity`, ... or nil when the kernel does not say.
+  public let type: String?
+}

@@ -1,0 +1,69 @@
+extension ListReport {
+  public func json() -> JSON {
+    .document([("pfs", .array(entries.map(Self.json)))])
+  }
+
+  static func json(_ entry: Entry) -> JSON {
+    let d = entry.device
+    return .object([
+      ("address", .string(d.address.description)),
+      ("vendor_id", .string(d.vendorID.description)),
+      ("device_id", .string(d.deviceID.description)),
+      ("vendor_name", .optional(entry.vendorName)),
+      ("device_name", .optional(entry.deviceName)),
+      ("driver", .optional(d.driver)),
+      ("netdevs", .strings(entry.netdevs)),
+      ("numa_node", .optional(d.numaNode)),
+      ("sriov_capable", .bool(d.sriov != nil)),
+      ("total_vfs", .optional(d.sriov?.totalVFs)),
+      ("num_vfs", .optional(d.sriov?.numVFs)),
+      ("drivers_autoprobe", .optional(d.sriov?.driversAutoprobe)),
+      ("iommu_group", .optional(d.iommuGroup)),
+      ("vfs", .array(entry.vfs.map(json))),
+    ])
+  }
+
+  static func json(_ vf: VFEntry) -> JSON {
+    .object([
+      ("index", .int(vf.index)),
+      ("address", .string(vf.device.address.description)),
+      ("device_id", .string(vf.device.deviceID.description)),
+      ("driver", .optional(vf.device.driver)),
+      ("netdevs", .strings(vf.netdevs)),
+      ("iommu_group", .optional(vf.device.iommuGroup)),
+    ])
+  }
+
+  public func text() -> String {
+    guard !entries.isEmpty else {
+      return includesAllNICs
+        ? "No SR-IOV capable or network PCI devices found.\n"
+        : "No SR-IOV capable devices found.\n"
+    }
+    var table = TextTable(["DEVICE", "NETDEV", "DRIVER", "ID", "VFS", "NUMA", "GROUP", "NAME"])
+    for entry in entries {
+      let d = entry.device
+      let vfs = d.sriov.map { "\($0.numVFs)/\($0.totalVFs)" } ?? unknownText
+      table.append([
+        d.address.description, joined(entry.netdevs), d.driver ?? unknownText, "\(d.vendorID):\(d.deviceID)", vfs,
+        orUnknown(d.numaNode), orUnknown(d.iommuGroup),
+        [entry.vendorName, entry.deviceName].compactMap { $0 }.joined(separator: " ").nonEmpty ?? unknownText,
+      ])
+      guard showVFs else { continue }
+      for vf in entry.vfs {
+        table.append([
+          "  " + vf.device.address.description, joined(vf.netdevs), vf.device.driver ?? unknownText,
+          "\(vf.device.vendorID):\(vf.device.deviceID)", "vf \(vf.index)", orUnknown(vf.device.numaNode),
+          orUnknown(vf.device.iommuGroup), "",
+        ])
+      }
+    }
+    return table.rendered()
+  }
+}
+
+func joined(_ names: [String]) -> String { names.isEmpty ? unknownText : names.joined(separator: ",") }
+
+extension String {
+  var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,42 @@
+/// The only door to the host's files. Paths are inside the host root; implementations decide where
+/// that root is (`/` in production, a fixture or capture in tests).
+public protocol Sysfs: Sendable {
+  /// The whole content of a text attribute.
+  func read(_ path: HostPath) throws(SysfsError) -> String
+  /// Writes `value` once to an existing attribute (never creates a file, as on sysfs).
+  func write(_ value: String, to path: HostPath) throws(SysfsError)
+  /// The link's target resolved inside the root; nil when `path` does not exist.
+  func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath?
+  /// Entry names of a directory, sorted.
+  func list(_ path: HostPath) throws(SysfsError) -> [String]
+  /// Whether anything (file, dir or link) exists at `path`, without following a final link.
+  func exists(_ path: HostPath) -> Bool
+  /// The absolute path on this machine, for messages and for libpci.
+  func absolute(_ path: HostPath) -> String
+}
+
+extension Sysfs {
+  /// nil when the attribute does not exist: absence is data, other failures are errors.
+  public func readIfPresent(_ path: HostPath) throws(SysfsError) -> String? {
+    do { return try read(path) } catch where error.isNotFound { return nil }
+  }
+
+  /// The attribute's first line without its newline, the way sysfs prints single values.
+  public func readValue(_ path: HostPath) throws(SysfsError) -> String {
+    trimmed(try read(path))
+  }
+
+  public func readValueIfPresent(_ path: HostPath) throws(SysfsError) -> String? {
+    try readIfPresent(path).map(trimmed)
+  }
+
+  public func listIfPresent(_ path: HostPath) throws(SysfsError) -> [String] {
+    do { return try list(path) } catch where error.isNotFound { return [] }
+  }
+}
+
+private func trimmed(_ text: String) -> String {
+  var s = Substring(text)
+  while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
+  return String(s)
+}

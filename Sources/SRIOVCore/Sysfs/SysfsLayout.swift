@@ -1,0 +1,48 @@
+/// Every path the tool touches, named once. Paths are relative to the host root.
+public enum SysfsLayout {
+  public static let pciBus = HostPath("sys/bus/pci")
+  public static let pciDevices = HostPath("sys/bus/pci/devices")
+  public static let pciDrivers = HostPath("sys/bus/pci/drivers")
+  public static let driversProbe = HostPath("sys/bus/pci/drivers_probe")
+  public static let classNet = HostPath("sys/class/net")
+  public static let classIOMMU = HostPath("sys/class/iommu")
+  public static let iommuGroups = HostPath("sys/kernel/iommu_groups")
+  public static let acpiTables = HostPath("sys/firmware/acpi/tables")
+  public static let procCmdline = HostPath("proc/cmdline")
+  /// pci.ids shipped with a captured root or fixture; otherwise libpci's default is used.
+  public static let pciIDs = HostPath("usr/share/misc/pci.ids")
+
+  /// Per-function attributes under `sys/bus/pci/devices/<address>/`.
+  public enum Attribute: String, Sendable {
+    case vendor, device, subsystemVendor = "subsystem_vendor", subsystemDevice = "subsystem_device"
+    case pciClass = "class", revision, numaNode = "numa_node", config, driverOverride = "driver_override"
+    case driver, iommuGroup = "iommu_group", physfn, net
+    case sriovTotalVFs = "sriov_totalvfs", sriovNumVFs = "sriov_numvfs", sriovOffset = "sriov_offset"
+    case sriovStride = "sriov_stride", sriovVFDevice = "sriov_vf_device"
+    case sriovDriversAutoprobe = "sriov_drivers_autoprobe"
+  }
+
+  public static func device(_ address: PCIAddress) -> HostPath {
+    pciDevices.appending(address.description)
+  }
+
+  public static func attribute(_ attribute: Attribute, of address: PCIAddress) -> HostPath {
+    device(address).appending(attribute.rawValue)
+  }
+
+  public static let virtfnPrefix = "virtfn"
+
+  public static func virtfn(_ index: Int, of pf: PCIAddress) -> HostPath {
+    device(pf).appending("\(virtfnPrefix)\(index)")
+  }
+
+  public static func netdev(_ name: NetdevName) -> HostPath { classNet.appending(name.name) }
+
+  public static func iommuGroupDevices(_ group: Int) -> HostPath {
+    iommuGroups.appending(String(group)).appending("devices")
+  }
+
+  public static func iommuGroupType(_ group: Int) -> HostPath {
+    iommuGroups.appending(String(group)).appending("type")
+  }
+}

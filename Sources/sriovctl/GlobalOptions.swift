@@ -1,0 +1,16 @@
+import ArgumentParser
+import SRIOVCore
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp("Host root to read and write (sysfs is ROOT/sys).", valueName: "dir"))
+  var root: String?
+
+  @Flag(name: .long, help: "Print JSON (schema_version 1) instead of a table.")
+  var json = false
+
+  /// `--root`, else `SRIOVCTL_ROOT`, else `/`.
+  func host(environment: [String: String]) throws -> Host {
+    try Host(root: root ?? environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+  }
+}

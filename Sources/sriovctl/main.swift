@@ -1,0 +1,34 @@
+import ArgumentParser
+import SRIOVCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SRIOVCtl: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sriovctl",
+    abstract: "Inspect and manage SR-IOV on Linux hosts.",
+    version: "0.1.0",
+    subcommands: [List.self, Show.self])
+
+  // Lets `--root`/`--json` stand before the subcommand too; subcommands declare the same group.
+  @OptionGroup var global: GlobalOptions
+}
+
+/// Runs the command; our own errors print as `Error: ...` plus `hint: ...` with their exit code,
+/// parsing errors keep swift-argument-parser's usage output and exit 64.
+func main() -> Never {
+  do {
+    var command = try SRIOVCtl.parseAsRoot()
+    try command.run()
+    exit(0)
+  } catch let error as any UserFacingError {
+    Output.error(error.message, hint: error.hint)
+    exit(error.exitCode)
+  } catch {
+    SRIOVCtl.exit(withError: error)
+  }
+}
+
+main()
