@@ -26,6 +26,8 @@ public struct ListReport: Sendable {
     let names = DeviceNames(pci: pci)
     var entries: [Entry] = []
     for address in try inventory.allAddresses() {
+      // Resolving the device's own link first turns a link out of the root into an error, not a skip.
+      _ = try inventory.upstreamBridges(of: address)
       let isPF = host.sysfs.exists(SysfsLayout.attribute(.sriovTotalVFs, of: address))
       // VFs appear under their PF, never as entries of their own.
       guard isPF || (allNICs && !host.sysfs.exists(SysfsLayout.attribute(.physfn, of: address))) else { continue }

@@ -19,8 +19,20 @@ public struct RootedSysfs: Sysfs {
     rootPrefix + path.description
   }
 
+  /// The absolute path to hand to the OS, with every link above the last component resolved
+  /// inside the root, so an absolute or `..`-heavy link in a capture can never lead outside it.
+  /// On the live host (root `/`) there is no outside, and the OS resolves links itself.
+  private func inRoot(_ path: HostPath, _ operation: SysfsError.Operation) throws(SysfsError) -> String {
+    guard !rootPrefix.isEmpty, let last = path.lastComponent else { return absolute(path) }
+    do {
+      return absolute(try realPath(path.parent).appending(last))
+    } catch {
+      throw SysfsError(operation, path: absolute(path), cause: error.cause)
+    }
+  }
+
   public func read(_ path: HostPath) throws(SysfsError) -> String {
-    let full = absolute(path)
+    let full = try inRoot(path, .read)
     do {
       let fd = try FileDescriptor.open(full, .readOnly, options: [.closeOnExec])
       defer { try? fd.close() }
@@ -39,7 +51,7 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func write(_ value: String, to path: HostPath) throws(SysfsError) {
-    let full = absolute(path)
+    let full = try inRoot(path, .write(value))
     do {
       // No .create: a mistyped attribute must fail, as it does on sysfs.
       let fd = try FileDescriptor.open(full, .writeOnly, options: [.closeOnExec, .truncate])
@@ -51,19 +63,20 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? {
-    guard let target = try rawLink(path) else { return nil }
     // The kernel resolves a relative target from the directory that really holds the link, which
     // differs from `path`'s parent when `path` runs through another link (bus/pci/devices/X).
     let directory = try realPath(path.parent)
+    guard let last = path.lastComponent,
+      let target = try rawLink(atFullPath: absolute(directory.appending(last)))
+    else { return nil }
     guard let resolved = directory.appendingLinkTarget(target) else {
       throw SysfsError(.readLink, path: absolute(path), cause: .linkEscapesRoot(target))
     }
     return resolved
   }
 
-  /// The link's target text, or nil when `path` does not exist.
-  private func rawLink(_ path: HostPath) throws(SysfsError) -> String? {
-    let full = absolute(path)
+  /// The link's target text, or nil when nothing exists there.
+  private func rawLink(atFullPath full: String) throws(SysfsError) -> String? {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink(full, &buffer, buffer.count - 1)
     if n < 0 {
@@ -102,7 +115,7 @@ public struct RootedSysfs: Sysfs {
         continue
       }
       hops += 1
-      guard hops <= 40, let target = try rawLink(candidate) else {
+      guard hops <= 40, let target = try rawLink(atFullPath: absolute(candidate)) else {
         throw SysfsError(.readLink, path: absolute(candidate), cause: .errno(.tooManySymbolicLinkLevels))
       }
       guard !target.hasPrefix("/") else {
@@ -116,7 +129,8 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func list(_ path: HostPath) throws(SysfsError) -> [String] {
-    let full = absolute(path)
+    // A directory is listed through its own link too (bus/pci/devices/X), so resolve all of it.
+    let full = rootPrefix.isEmpty ? absolute(path) : absolute(try realPath(path))
     guard let dir = opendir(full) else {
       throw SysfsError(.list, path: full, cause: .errno(Errno(rawValue: Glibc.errno)))
     }
@@ -132,7 +146,9 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func exists(_ path: HostPath) -> Bool {
+    // Whatever would lead outside the root does not exist in it.
+    guard let full = try? inRoot(path, .read) else { return false }
     var info = stat()
-    return lstat(absolute(path), &info) == 0
+    return lstat(full, &info) == 0
   }
 }
