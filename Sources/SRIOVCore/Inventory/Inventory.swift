@@ -42,8 +42,9 @@ public struct Inventory: Sendable {
     }
   }
 
-  /// Everything sysfs says about one function.
-  public func device(_ address: PCIAddress) throws -> PCIDevice {
+  /// Everything sysfs says about one function. Pass `vfIndex` when the caller already knows it from
+  /// the PF's `virtfnN` link; otherwise a VF's index is found by reading its PF's links.
+  public func device(_ address: PCIAddress, vfIndex knownIndex: Int? = nil) throws -> PCIDevice {
     let subject = address.description
     guard exists(address) else {
       throw SRIOVError(subject, "no such PCI device (nothing at \(sysfs.absolute(Layout.device(address))))",
@@ -60,7 +61,7 @@ public struct Inventory: Sendable {
       address: address, vendorID: vendor, deviceID: device, subsystemVendorID: subVendor, subsystemDeviceID: subDevice,
       pciClass: pciClass, driver: try linkName(.driver, of: address), numaNode: numa.flatMap { $0 < 0 ? nil : $0 },
       iommuGroup: try iommuGroupID(of: address), physfn: physfn,
-      vfIndex: try physfn.map { pf in try vfs(of: pf).first { $0.address == address }?.index } ?? nil,
+      vfIndex: try knownIndex ?? physfn.flatMap { pf in try vfs(of: pf).first { $0.address == address }?.index },
       sriov: try sriovState(of: address), upstream: try upstreamBridges(of: address))
   }
 

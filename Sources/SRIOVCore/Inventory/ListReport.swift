@@ -34,7 +34,7 @@ public struct ListReport: Sendable {
       let device = try inventory.device(address)
       guard isPF || device.pciClass.isNetwork else { continue }
       let vfs = try (device.sriov?.vfs ?? []).map { link in
-        VFEntry(index: link.index, device: try inventory.device(link.address), netdevs: netdevs[link.address] ?? [])
+        VFEntry(index: link.index, device: try inventory.device(link.address, vfIndex: link.index), netdevs: netdevs[link.address] ?? [])
       }
       entries.append(Entry(
         device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
