@@ -42,6 +42,20 @@ public enum SysfsLayout {
     iommuGroups.appending(String(group)).appending("devices")
   }
 
+  /// `sys/bus/pci/drivers/<name>`: present while the driver is loaded.
+  public static func driver(_ name: DriverName) -> HostPath { pciDrivers.appending(name.name) }
+
+  /// `sys/bus/pci/drivers/<name>/unbind`: write a device address to detach it from the driver.
+  public static func driverUnbind(_ name: DriverName) -> HostPath { driver(name).appending("unbind") }
+
+  /// `<device>/net/<name>/operstate`: `up`, `down`, `unknown`, ... (name from listing `<device>/net`).
+  public static func operstate(ofNetdev name: String, on address: PCIAddress) -> HostPath {
+    attribute(.net, of: address).appending(name).appending("operstate")
+  }
+
+  /// The lock `sriovctl` holds while it changes the host (not sysfs: created on first use).
+  public static let lockFile = HostPath("run/sriovctl.lock")
+
   public static func iommuGroupType(_ group: Int) -> HostPath {
     iommuGroups.appending(String(group)).appending("type")
   }

@@ -1,0 +1,338 @@
+/// The VF lifecycle: `create`/`remove` (VF count), `bind`/`unbind`. Observes sysfs once, plans with a
+/// pure function, takes the host lock only after the plan is valid, then writes, waits and verifies.
+public struct Lifecycle: Sendable {
+  public let sysfs: any Sysfs
+  public let clock: any LifecycleClock
+  /// How often waits re-read sysfs.
+  public let pollInterval: Double
+  typealias Layout = SysfsLayout
+
+  public init(sysfs: any Sysfs, clock: any LifecycleClock = MonotonicClock(), pollInterval: Double = 0.1) {
+    self.sysfs = sysfs
+    self.clock = clock
+    self.pollInterval = pollInterval
+  }
+
+  var inventory: Inventory { Inventory(sysfs: sysfs) }
+
+  // MARK: entry points
+
+  /// Makes the PF have `count` VFs. Refusals throw before any write (and before the lock).
+  public func setVFCount(
+    _ count: Int, on ref: DeviceRef, options: VFCountChange.Options = .init(), dryRun: Bool = false,
+    timeout: Double = 120, progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) throws -> LifecycleOutcome {
+    let pf = try inventory.resolve(ref)
+    let observed = try observePF(pf)
+    if let driver = options.driver, count > 0, !sysfs.exists(Layout.driver(driver)) {
+      throw SRIOVError(pf.description, "cannot bind new VFs to \(driver): the driver is not loaded (no \(sysfs.absolute(Layout.driver(driver))))",
+        hint: "load it first: modprobe \(driver)")
+    }
+    let (plan, refusal) = try Self.plan(observed, to: count, options: options, dryRun: dryRun)
+    let summary: String
+    if plan.isNoop {
+      let bound: String = plan.driver.map { ", all bound to \($0)" } ?? ""
+      summary = "already has \(count) VFs\(bound)"
+    } else if plan.from == plan.to {
+      summary = "has \(count) VFs; \(dryRun ? "would bind" : "binding") them to \(plan.driver?.name ?? "?")"
+    } else if dryRun {
+      summary = "would change from \(plan.from) to \(plan.to) VFs"
+    } else {
+      summary = "changing from \(plan.from) to \(plan.to) VFs"
+    }
+    var outcome = LifecycleOutcome(device: pf, dryRun: dryRun, planned: plan.writes,
+      destroys: plan.destroys.map(\.address), summary: summary)
+    outcome.error = refusal
+    if plan.isNoop || dryRun { return outcome }
+    let lock = try HostLock.acquire(sysfs)
+    defer { withExtendedLifetime(lock) {} }
+    // Another process may have changed the PF before we got the lock: plan again from what is there now.
+    let current = try observePF(pf)
+    if current != observed {
+      let (fresh, _) = try Self.plan(current, to: count, options: options, dryRun: false)
+      outcome = LifecycleOutcome(device: pf, dryRun: false, planned: fresh.writes, destroys: fresh.destroys.map(\.address),
+        summary: fresh.isNoop ? "already has \(count) VFs" : summary)
+      if fresh.isNoop { return outcome }
+      execute(fresh, observed: current, into: &outcome, timeout: timeout, progress: progress)
+      return outcome
+    }
+    execute(plan, observed: observed, into: &outcome, timeout: timeout, progress: progress)
+    return outcome
+  }
+
+  public func bind(_ ref: DeviceRef, to driver: DriverName, force: Bool = false, dryRun: Bool = false, timeout: Double = 30) throws -> LifecycleOutcome {
+    let address = try inventory.resolve(ref)
+    return try run(dryRun: dryRun, timeout: timeout, verb: "bound to \(driver)") { () throws in
+      try DriverChange.bind(try observeBinding(address), to: driver, driverLoaded: sysfs.exists(Layout.driver(driver)), force: force)
+    }
+  }
+
+  public func unbind(_ ref: DeviceRef, force: Bool = false, dryRun: Bool = false, timeout: Double = 30) throws -> LifecycleOutcome {
+    let address = try inventory.resolve(ref)
+    return try run(dryRun: dryRun, timeout: timeout, verb: "unbound") { () throws in
+      try DriverChange.unbind(try observeBinding(address), force: force)
+    }
+  }
+
+  /// The plan; a dry run of a change refused for VFs in use still gets the forced plan, to show
+  /// what would be written and destroyed, with the refusal as its error.
+  static func plan(_ observed: ObservedPF, to count: Int, options: VFCountChange.Options, dryRun: Bool)
+    throws(SRIOVError) -> (VFCountChange, SRIOVError?)
+  {
+    let refusal: SRIOVError
+    do {
+      return (try VFCountChange.plan(observed, to: count, options: options), nil)
+    } catch {
+      refusal = error
+    }
+    guard dryRun && !options.force else { throw refusal }
+    var forced = options
+    forced.force = true
+    guard let shown = try? VFCountChange.plan(observed, to: count, options: forced) else { throw refusal }
+    return (shown, refusal)
+  }
+
+  // MARK: observation
+
+  public func observePF(_ pf: PCIAddress) throws -> ObservedPF {
+    guard let state = try inventory.sriovState(of: pf) else {
+      throw SRIOVError(pf.description, "not an SR-IOV physical function (no \(sysfs.absolute(Layout.attribute(.sriovTotalVFs, of: pf))))",
+        hint: "run 'sriovctl list' to see the SR-IOV capable devices")
+    }
+    let vfs: [ObservedVF] = try state.vfs.map { link in ObservedVF(index: link.index, binding: try observeBinding(link.address)) }
+    return ObservedPF(address: pf, totalVFs: state.totalVFs, numVFs: state.numVFs, driver: try driverName(of: pf),
+      driversAutoprobe: state.driversAutoprobe, vfs: vfs)
+  }
+
+  public func observeBinding(_ address: PCIAddress) throws -> ObservedBinding {
+    let subject = address.description
+    let overrideText: String? = try wrap(subject, "cannot read its driver_override") { () throws(SysfsError) in
+      try sysfs.readValueIfPresent(Layout.attribute(.driverOverride, of: address))
+    }
+    let override: String? = overrideText.flatMap { $0.isEmpty || $0 == "(null)" ? nil : $0 }
+    let netNames: [String] = try wrap(subject, "cannot list its netdevs") { () throws(SysfsError) in
+      try sysfs.listIfPresent(Layout.attribute(.net, of: address))
+    }
+    var up: [String] = []
+    for name in netNames {
+      let state: String? = try wrap(name, "cannot read its operstate") { () throws(SysfsError) in
+        try sysfs.readValueIfPresent(Layout.operstate(ofNetdev: name, on: address))
+      }
+      if state == "up" { up.append(name) }
+    }
+    let numVFs: String? = try wrap(subject, "cannot read its sriov_numvfs") { () throws(SysfsError) in
+      try sysfs.readValueIfPresent(Layout.attribute(.sriovNumVFs, of: address))
+    }
+    return ObservedBinding(address: address, driver: try driverName(of: address), driverOverride: override, upNetdevs: up,
+      enabledVFs: numVFs.flatMap { Int($0) } ?? 0)
+  }
+
+  func driverName(of address: PCIAddress) throws -> String? {
+    try wrap(address.description, "cannot read its driver link") { () throws(SysfsError) in
+      try sysfs.readLinkIfPresent(Layout.attribute(.driver, of: address))?.lastComponent
+    }
+  }
+
+  private func wrap<T>(_ subject: String, _ attempt: String, _ body: () throws(SysfsError) -> T) throws(SRIOVError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw SRIOVError(subject, "\(attempt): \(error)", hint: Inventory.hint(for: error))
+    }
+  }
+
+  // MARK: execution
+
+  /// Runs the count change; never throws: failures land in `outcome` (failed, skipped, error).
+  func execute(
+    _ plan: VFCountChange, observed: ObservedPF, into outcome: inout LifecycleOutcome, timeout: Double,
+    progress: (@Sendable (Int, Int) -> Void)?
+  ) {
+    let pf = plan.pf
+    let subject = pf.description
+    let deadline: Double = clock.now() + timeout
+    let numVFsPath = Layout.attribute(.sriovNumVFs, of: pf)
+    var vfAddresses: [Int: PCIAddress] = [:]
+    var enabled: Int = plan.to
+    var remaining = plan.writes[...]
+    var restoreDone = false
+
+    func fail(_ error: SRIOVError, write: SysfsWrite?) {
+      if let write { outcome.failed.append(.init(write: write, error: error.message)) }
+      outcome.error = error
+    }
+
+    while let step = remaining.first {
+      remaining = remaining.dropFirst()
+      let write: SysfsWrite
+      switch step {
+      case .write(let w): write = w
+      case .vfOverride(_, let vf, let driver):
+        guard vf < enabled, let address = vfAddresses[vf] else { outcome.skipped.append(step); continue }
+        write = SysfsWrite(driver.name, to: Layout.attribute(.driverOverride, of: address))
+      case .vfProbe(_, let vf):
+        guard vf < enabled, let address = vfAddresses[vf] else { outcome.skipped.append(step); continue }
+        write = SysfsWrite(address.description, to: Layout.driversProbe)
+      }
+      if write == plan.restoreAutoprobe { restoreDone = true }
+      do {
+        try sysfs.write(write.value, to: write.path)
+      } catch {
+        fail(WriteErrors.explain(error, subject: subject, write: write, totalVFs: observed.totalVFs), write: write)
+        break
+      }
+      outcome.applied.append(write)
+      guard write.path == numVFsPath else { continue }
+      // Re-read: a driver may enable fewer VFs and still succeed.
+      let requested: Int = Int(write.value) ?? 0
+      guard let actual = readCount(numVFsPath) else {
+        fail(SRIOVError(subject, "cannot re-read \(sysfs.absolute(numVFsPath)) after writing it"), write: nil)
+        break
+      }
+      if requested == 0 && actual == 0 {
+        if let error = waitForVFs(pf, count: 0, deadline: deadline, timeout: timeout, progress: nil).error { fail(error, write: nil); break }
+        continue
+      }
+      enabled = min(actual, requested)
+      let waited = waitForVFs(pf, count: enabled, deadline: deadline, timeout: timeout, progress: progress)
+      vfAddresses = waited.addresses
+      if let error = waited.error { fail(error, write: nil); break }
+      if actual != requested {
+        outcome.error = SRIOVError(subject, "asked for \(requested) VFs but the driver enabled \(actual) (sriov_numvfs reads \(actual))",
+          hint: "the PF driver limits the VF count (see dmesg); \(actual) VFs exist now")
+      }
+    }
+    if outcome.error != nil || !remaining.isEmpty {
+      // Whatever did not run is skipped, except the autoprobe restore, which always runs.
+      for step in remaining {
+        if case .write(let w) = step, w == plan.restoreAutoprobe, !restoreDone {
+          restoreDone = true
+          do { try sysfs.write(w.value, to: w.path); outcome.applied.append(w) } catch {
+            outcome.failed.append(.init(write: w, error: WriteErrors.explain(error, subject: subject, write: w).message))
+          }
+        } else {
+          outcome.skipped.append(step)
+        }
+      }
+    }
+    if outcome.error == nil, let driver = plan.driver {
+      let created: [PCIAddress] = (0..<enabled).compactMap { vfAddresses[$0] }
+      // Without a count change the VFs were there before: verify those.
+      let expected: [PCIAddress] = plan.from == plan.to ? observed.vfs.map(\.address) : created
+      if let error = waitForDriver(expected, driver: driver.name, deadline: deadline, timeout: timeout) { outcome.error = error }
+    }
+    if let error = outcome.error {
+      outcome.summary = error.message
+    } else {
+      let bound: String = plan.driver.map { ", bound to \($0)" } ?? ""
+      outcome.summary = plan.from == plan.to
+        ? "has \(plan.to) VFs\(bound)"
+        : "now has \(plan.to) VFs (was \(plan.from))\(bound)"
+    }
+  }
+
+  /// Runs a bind or unbind. `plan` observes and plans: once to validate, and again once the lock is
+  /// held (another process may have changed the device in between).
+  func run(dryRun: Bool, timeout: Double, verb: String, plan: () throws -> DriverChange) throws -> LifecycleOutcome {
+    let first = try plan()
+    if first.isNoop || dryRun { return outcome(first, dryRun: dryRun, verb: verb) }
+    let lock = try HostLock.acquire(sysfs)
+    defer { withExtendedLifetime(lock) {} }
+    let change = try plan()
+    var outcome = outcome(change, dryRun: false, verb: verb)
+    if change.isNoop { return outcome }
+    let subject = change.device.description
+    for (i, write) in change.writes.enumerated() {
+      do {
+        try sysfs.write(write.value, to: write.path)
+        outcome.applied.append(write)
+      } catch {
+        let explained = WriteErrors.explain(error, subject: subject, write: write)
+        outcome.failed.append(.init(write: write, error: explained.message))
+        outcome.skipped = change.writes[(i + 1)...].map(PlannedWrite.write)
+        outcome.error = explained
+        outcome.summary = explained.message
+        return outcome
+      }
+    }
+    let deadline: Double = clock.now() + timeout
+    if let error = waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
+      outcome.error = error
+      outcome.summary = error.message
+    }
+    return outcome
+  }
+
+  private func outcome(_ change: DriverChange, dryRun: Bool, verb: String) -> LifecycleOutcome {
+    let planned: [PlannedWrite] = change.writes.map(PlannedWrite.write)
+    let summary: String = change.noopReason ?? (dryRun ? "would be \(verb)" : verb)
+    return LifecycleOutcome(device: change.device, dryRun: dryRun, planned: planned, destroys: [], summary: summary)
+  }
+
+  // MARK: waiting
+
+  private func readCount(_ path: HostPath) -> Int? {
+    (try? sysfs.readValue(path)).flatMap { Int($0) }
+  }
+
+  /// Polls until `virtfn0..count-1` exist on the PF, each VF has `physfn`, and no `virtfnN` beyond.
+  func waitForVFs(_ pf: PCIAddress, count: Int, deadline: Double, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?)
+    -> (addresses: [Int: PCIAddress], error: SRIOVError?)
+  {
+    var lastReady = -1
+    while true {
+      var addresses: [Int: PCIAddress] = [:]
+      for index in 0..<count {
+        guard let target = try? sysfs.readLinkIfPresent(Layout.virtfn(index, of: pf)),
+          let address = target.lastComponent.flatMap(PCIAddress.init(strict:)),
+          sysfs.exists(Layout.attribute(.physfn, of: address))
+        else { continue }
+        addresses[index] = address
+      }
+      let extra: Bool = sysfs.exists(Layout.virtfn(count, of: pf))
+      let ready: Int = addresses.count
+      if ready != lastReady, count > 0 { progress?(ready, count); lastReady = ready }
+      if ready == count && !extra { return (addresses, nil) }
+      if clock.now() >= deadline {
+        let what: String = count == 0
+          ? "the VFs to disappear (virtfn links are still there)"
+          : "VFs: \(ready)/\(count) appeared (virtfnN on the PF and physfn on each VF)"
+        let error = SRIOVError(pf.description, "timed out after \(Self.seconds(timeout)) s waiting for \(what)",
+          hint: "the kernel may still be working (large VF counts take minutes); check dmesg, or retry with a longer --timeout")
+        return (addresses, error)
+      }
+      clock.sleep(seconds: pollInterval)
+    }
+  }
+
+  func waitForDriver(_ vfs: [PCIAddress], driver: String, deadline: Double, timeout: Double) -> SRIOVError? {
+    while true {
+      let wrong: [PCIAddress] = vfs.filter { (try? driverName(of: $0)) != driver }
+      if wrong.isEmpty { return nil }
+      if clock.now() >= deadline {
+        let list: String = wrong.map(\.description).joined(separator: ", ")
+        return SRIOVError(list, "not bound to \(driver) after \(Self.seconds(timeout)) s",
+          hint: "check dmesg for the driver's probe error; 'sriovctl bind DEVICE \(driver)' retries one VF")
+      }
+      clock.sleep(seconds: pollInterval)
+    }
+  }
+
+  func waitForBinding(_ address: PCIAddress, expected: String?, deadline: Double, timeout: Double) -> SRIOVError? {
+    while true {
+      let current: String?? = try? driverName(of: address)
+      if let current, current == expected { return nil }
+      if clock.now() >= deadline {
+        let now: String = (current ?? nil) ?? "no driver"
+        let want: String = expected ?? "no driver"
+        return SRIOVError(address.description, "expected \(want) after \(Self.seconds(timeout)) s, found \(now)",
+          hint: "check dmesg for the driver's probe error")
+      }
+      clock.sleep(seconds: pollInterval)
+    }
+  }
+
+  static func seconds(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+  }
+}

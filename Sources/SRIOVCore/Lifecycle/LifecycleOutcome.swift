@@ -1,0 +1,77 @@
+/// What a lifecycle command planned and did: rendered as text or as the `result` JSON object.
+public struct LifecycleOutcome: Sendable {
+  public struct Failure: Sendable {
+    public let write: SysfsWrite
+    public let error: String
+  }
+
+  public let device: PCIAddress
+  public let dryRun: Bool
+  public let planned: [PlannedWrite]
+  public internal(set) var applied: [SysfsWrite] = []
+  public internal(set) var skipped: [PlannedWrite] = []
+  public internal(set) var failed: [Failure] = []
+  /// VFs the plan removes.
+  public let destroys: [PCIAddress]
+  /// One line for the terminal: "already has 4 VFs", "now has 4 VFs", ...
+  public internal(set) var summary: String
+  /// Set when a step failed or the result did not verify; the CLI prints it and exits 1.
+  public internal(set) var error: SRIOVError?
+
+  public var changed: Bool { !applied.isEmpty }
+
+  init(device: PCIAddress, dryRun: Bool, planned: [PlannedWrite], destroys: [PCIAddress], summary: String) {
+    self.device = device
+    self.dryRun = dryRun
+    self.planned = planned
+    self.destroys = destroys
+    self.summary = summary
+  }
+
+  public func json() -> JSON {
+    let plannedJSON: [JSON] = planned.map { Self.writeJSON(path: $0.path, value: $0.value) }
+    let appliedJSON: [JSON] = applied.map { Self.writeJSON(path: $0.path, value: $0.value) }
+    let skippedJSON: [JSON] = skipped.map { Self.writeJSON(path: $0.path, value: $0.value) }
+    let failedJSON: [JSON] = failed.map { f in
+      JSON.object([("path", .string(f.write.path.description)), ("value", .string(f.write.value)), ("error", .string(f.error))])
+    }
+    let result: [(String, JSON)] = [
+      ("device", .string(device.description)),
+      ("dry_run", .bool(dryRun)),
+      ("planned", .array(plannedJSON)),
+      ("applied", .array(appliedJSON)),
+      ("skipped", .array(skippedJSON)),
+      ("failed", .array(failedJSON)),
+      ("destroys", .strings(destroys.map(\.description))),
+      ("changed", .bool(changed)),
+      ("message", .string(error?.message ?? summary)),
+    ]
+    return JSON.document([("result", .object(result))])
+  }
+
+  private static func writeJSON(path: HostPath, value: String) -> JSON {
+    .object([("path", .string(path.description)), ("value", .string(value))])
+  }
+
+  public func text() -> String {
+    var out = ""
+    if dryRun {
+      if planned.isEmpty {
+        out += "\(device): \(summary); nothing to write\n"
+      } else {
+        out += "\(device): \(summary); would write, in order:\n"
+        for w in planned { out += "  \(w)\n" }
+        if !destroys.isEmpty {
+          let list: String = destroys.map(\.description).joined(separator: " ")
+          out += "this destroys \(destroys.count) VF(s): \(list)\n"
+        }
+      }
+      return out
+    }
+    out += "\(device): \(summary)\n"
+    for w in applied { out += "  wrote \(w)\n" }
+    for f in failed { out += "  FAILED \(f.write)\n" }
+    for w in skipped { out += "  skipped \(w)\n" }
+    return out
+  }
+}

@@ -1,0 +1,114 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Time for waiting on the kernel: injected so tests advance it without sleeping.
+public protocol LifecycleClock: Sendable {
+  /// Seconds on a monotonic clock.
+  func now() -> Double
+  func sleep(seconds: Double)
+}
+
+/// `CLOCK_MONOTONIC` and `nanosleep`.
+public struct MonotonicClock: LifecycleClock {
+  public init() {}
+
+  public func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    let seconds: Double = Double(ts.tv_sec)
+    let fraction: Double = Double(ts.tv_nsec) / 1_000_000_000
+    return seconds + fraction
+  }
+
+  public func sleep(seconds: Double) {
+    guard seconds > 0 else { return }
+    let whole: Double = seconds.rounded(.down)
+    let nanos: Double = (seconds - whole) * 1_000_000_000
+    var request = timespec(tv_sec: Int(whole), tv_nsec: Int(nanos))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && Glibc.errno == EINTR { request = remaining }
+  }
+}
+
+/// An exclusive `flock` on `<root>/run/sriovctl.lock`, held while a command changes the host.
+/// Released when the value is dropped (the kernel also drops it when the process exits).
+public final class HostLock: @unchecked Sendable {
+  private let fd: Int32
+  public let path: String
+
+  private init(fd: Int32, path: String) {
+    self.fd = fd
+    self.path = path
+  }
+
+  deinit { close(fd) }
+
+  /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed. Fails
+  /// at once (no waiting) when another process holds it.
+  public static func acquire(_ sysfs: any Sysfs) throws(SRIOVError) -> HostLock {
+    let path = sysfs.absolute(SysfsLayout.lockFile)
+    let directory = sysfs.absolute(SysfsLayout.lockFile.parent)
+    if mkdir(directory, 0o755) != 0 && Glibc.errno != EEXIST {
+      throw failure(path, "cannot create \(directory)", Errno(rawValue: Glibc.errno))
+    }
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw failure(path, "cannot open the lock file", Errno(rawValue: Glibc.errno)) }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      let e = Errno(rawValue: Glibc.errno)
+      close(fd)
+      if e == .wouldBlock || e == .resourceTemporarilyUnavailable {
+        throw SRIOVError(path, "another sriovctl is changing this host (it holds the lock)",
+          hint: "wait for it to finish and retry; 'fuser \(path)' shows which process holds it")
+      }
+      throw failure(path, "cannot lock it", e)
+    }
+    return HostLock(fd: fd, path: path)
+  }
+
+  private static func failure(_ path: String, _ attempt: String, _ e: Errno) -> SRIOVError {
+    let hint: String? = (e == .permissionDenied || e == .notPermitted || e == .readOnlyFileSystem) ? "run as root (sudo)" : nil
+    return SRIOVError(path, "\(attempt): \(e.description)", hint: hint)
+  }
+}
+
+/// Turns a failed sysfs write into one line a user can act on (kernel-abi.md §2).
+public enum WriteErrors {
+  public static func explain(_ error: SysfsError, subject: String, write: SysfsWrite, totalVFs: Int? = nil) -> SRIOVError {
+    let attribute: String = write.path.lastComponent ?? write.path.description
+    let cause: String = error.errno?.description ?? error.description
+    let problem = "writing \(attribute)=\(SysfsWrite.shown(write.value)) failed: \(cause) (\(error.path))"
+    return SRIOVError(subject, problem, hint: hint(error.errno, attribute: attribute, subject: subject, totalVFs: totalVFs))
+  }
+
+  static func hint(_ errno: Errno?, attribute: String, subject: String, totalVFs: Int?) -> String? {
+    let numVFs = attribute == SysfsLayout.Attribute.sriovNumVFs.rawValue
+    switch errno {
+    case .outOfRange?:
+      let limit: String = totalVFs.map { "at most \($0)" } ?? "fewer"
+      return "the device supports \(limit) VFs (sriov_totalvfs)"
+    case .noSuchFileOrDirectory? where numVFs:
+      return "the PF has no driver, or its driver does not support SR-IOV configuration via sysfs (see dmesg); bind the PF's driver first, or pci-pf-stub for a driver without SR-IOV support"
+    case .noSuchFileOrDirectory?:
+      return "the attribute is missing: this kernel or driver does not provide it"
+    case .resourceBusy? where numVFs:
+      return "VFs are already enabled: write 0 first (sriovctl does when the count changes), or something still holds a VF"
+    case .resourceBusy?:
+      return "the device is busy; stop what uses it and retry"
+    case .noMemory? where numVFs:
+      return "the firmware reserved no MMIO or bus numbers for VFs; enable SR-IOV and above-4G decoding in the BIOS, or boot with pci=realloc"
+    case .noSpace?:
+      return "the PF has no MSI-X vectors left for VFs; ask for fewer VFs or give the PF fewer queues"
+    case .permissionDenied?, .notPermitted?:
+      return "run as root (sudo)"
+    case .operationNotSupportedByDevice?:
+      return "the device is not bound to that driver (any more); run 'sriovctl show \(subject)'"
+    case .invalidArgument?:
+      return "the kernel rejected the value; check dmesg"
+    default:
+      return nil
+    }
+  }
+}
