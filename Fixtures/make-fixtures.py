@@ -102,6 +102,7 @@ class SRIOV:
     vf_netdevs: list = None    # names per enabled VF, or None
     vf_msix: int = 5
     vf_irq: int = 0
+    unassigned: bool = False   # firmware reserved no MMIO: IOV resource lines stay zero (numvfs must be 0)
 
 
 @dataclass
@@ -324,6 +325,53 @@ def nonroot_view():
                 roots=haswell_host([i82576], numa=-1, link=(1, 4)))
 
 
+# Scenarios for `sriovctl check` (kernel-abi.md §7-8). Each is a Haswell-EP host with one root port.
+
+CHECK_CPU_FLAGS = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov vmx smx est tm2 ssse3 x2apic"
+
+
+def i350_pf(addr="0000:01:00.0", driver="igb", netdev="enp1s0f0", acs=None, unassigned=False):
+    return Dev(addr, (0x8086, 0x1521), 0x020000, "ep", rev=0x01, subsys=(0x8086, 0x0001), driver=driver,
+               numa=0, irq=16, bars=[(0, 1 << 20, MEM32), (3, 16 << 10, MEM32)], msix=(10, 3), netdev=netdev,
+               up=netdev is not None, link=(2, 4), acs=acs,
+               sriov=SRIOV(total=8, sysfs_total=7, numvfs=0, offset=128, stride=4, vf_device=0x1520,
+                           vf_bars=[(0, 16 << 10, PREF64), (3, 16 << 10, PREF64)], unassigned=unassigned))
+
+
+def check_host(children, rp_acs=ACS_HEALTHY, extra=""):
+    return dict(iommu="intel", cmdline=INTEL_CMDLINE + " intel_iommu=on" + extra, cpu_flags=CHECK_CPU_FLAGS,
+                roots=haswell_host(children, rp_acs=rp_acs, link=(2, 4)))
+
+
+def check_iommu_pt():
+    return dict(check_host([i350_pf()], extra=" iommu=pt"), group_type="identity", expect_groups="each")
+
+
+def check_acs_off():
+    return dict(check_host([i350_pf()], rp_acs=ACS_NO_IOMMU),
+                expect_groups=[{"0000:00:00.0"}, {"0000:00:01.0", "0000:01:00.0"}])
+
+
+def check_vf_bars_unassigned():
+    return dict(check_host([i350_pf(unassigned=True)]), expect_groups="each")
+
+
+def check_bus_range():
+    e810 = Dev("0000:01:00.0", (0x8086, 0x1592), 0x020000, "ep", rev=0x02, subsys=(0x8086, 0x0002),
+               driver="ice", numa=0, irq=60, bars=[(0, 32 << 20, PREF64), (3, 64 << 10, PREF64)],
+               msix=(1024, 3), ari=True, link=(4, 16), netdev="ens1f0", up=True,
+               sriov=SRIOV(total=256, numvfs=0, offset=128, stride=1, vf_device=0x1889,
+                           vf_bars=[(0, 128 << 10, PREF64), (3, 64 << 10, PREF64)]))
+    return dict(check_host([e810]), expect_groups="each")
+
+
+def check_group_not_viable():
+    pf0 = i350_pf("0000:01:00.0", driver="vfio-pci", netdev=None)
+    pf1 = i350_pf("0000:01:00.1", netdev="enp1s0f1")
+    return dict(check_host([pf0, pf1]),
+                expect_groups=[{"0000:00:00.0"}, {"0000:00:01.0"}, {"0000:01:00.0", "0000:01:00.1"}])
+
+
 SCENARIOS = {
     "x710-demo": x710_demo,
     "connectx5": connectx5,
@@ -332,6 +380,11 @@ SCENARIOS = {
     "switch-no-acs": switch_no_acs,
     "no-iommu": no_iommu,
     "nonroot-view": nonroot_view,
+    "check-iommu-pt": check_iommu_pt,
+    "check-acs-off": check_acs_off,
+    "check-vf-bars-unassigned": check_vf_bars_unassigned,
+    "check-bus-range": check_bus_range,
+    "check-group-not-viable": check_group_not_viable,
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -407,7 +460,7 @@ def assign(d, cursor, bus):
     """Give BARs, IOV BARs and bridge windows addresses (children first, windows = hull, 1 MiB)."""
     for idx, size, kind in sorted(d.bars, key=lambda b: -b[1]):
         d.res[idx] = (alloc(cursor, kind, size), size, MEM_FLAGS[kind])
-    if d.sriov:
+    if d.sriov and not d.sriov.unassigned:
         for idx, size, kind in d.sriov.vf_bars:
             start = alloc(cursor, kind, size * d.sriov.total)
             d.res[7 + idx] = (start, size * d.sriov.total, MEM_FLAGS[kind])
@@ -635,6 +688,8 @@ def ecap_sriov(c, off, d):
     c.w32(off + 0x1C, 0x00000553)           # Supported Page Sizes
     c.w32(off + 0x20, 0x00000001)           # System Page Size (4K)
     for idx, _, kind in s.vf_bars:
+        if 7 + idx not in d.res:            # unassigned: the VF BAR registers read 0
+            continue
         start, _, flags = d.res[7 + idx]
         c.w32(off + 0x24 + 4 * idx, start | (flags & 0xF))
         if flags & 0x4:
@@ -833,6 +888,8 @@ def ivrs_table():
 
 def host_files(root, sc, groups, drivers):
     attr(root, "proc/cmdline", sc["cmdline"])
+    if "cpu_flags" in sc:
+        attr(root, "proc/cpuinfo", f"processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: {sc['cpu_flags']}\n")
     for f in ("drivers_probe", "rescan"):
         attr(root, f"sys/bus/pci/{f}", "")
     attr(root, "sys/bus/pci/drivers_autoprobe", 1)
@@ -860,7 +917,7 @@ def host_files(root, sc, groups, drivers):
         if sc["iommu"] == "amd":
             regions += "\n0x000000fd00000000 0x000000ffffffffff reserved"
         for g in groups:
-            attr(root, f"sys/kernel/iommu_groups/{g}/type", "DMA-FQ")
+            attr(root, f"sys/kernel/iommu_groups/{g}/type", sc.get("group_type", "DMA-FQ"))
             attr(root, f"sys/kernel/iommu_groups/{g}/reserved_regions", regions)
     # the loopback netdev every host has
     lo = "sys/devices/virtual/net/lo"

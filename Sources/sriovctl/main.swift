@@ -10,7 +10,7 @@ struct SRIOVCtl: ParsableCommand {
     commandName: "sriovctl",
     abstract: "Inspect and manage SR-IOV on Linux hosts.",
     version: "0.1.0",
-    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self])
+    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, Check.self])
 
   // Lets `--root`/`--json` stand before the subcommand too; subcommands declare the same group.
   @OptionGroup var global: GlobalOptions
@@ -19,6 +19,14 @@ struct SRIOVCtl: ParsableCommand {
 /// Runs the command; our own errors print as `Error: ...` plus `hint: ...` with their exit code,
 /// parsing errors keep swift-argument-parser's usage output and exit 64.
 func main() -> Never {
+  // `sriovctl --version` alone is answered before swift-argument-parser builds the command tree
+  // (scripts call it to probe the tool; same output as the parser's).
+  let arguments: [String] = CommandLine.arguments
+  if arguments.count == 2 && arguments[1] == "--version" {
+    let version: String = SRIOVCtl.configuration.version
+    Output.write(version + "\n")
+    exit(0)
+  }
   do {
     var command = try SRIOVCtl.parseAsRoot()
     try command.run()

@@ -8,6 +8,7 @@ enum Repo {
 
   /// Every scenario in `Fixtures/sysfs/` (a test checks this matches the directory).
   static let scenarios = [
+    "check-acs-off", "check-bus-range", "check-group-not-viable", "check-iommu-pt", "check-vf-bars-unassigned",
     "connectx5", "no-iommu", "nonroot-view", "nvme-sriov", "switch-no-acs", "vf-second-bus", "x710-demo",
   ]
 

@@ -23,6 +23,11 @@ void cpci_close(cpci_handle *h);
  * could be read. */
 int cpci_read_config(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf);
 
+/* Like cpci_read_config (same return value), but reads only the header, the capability chains and
+ * the ACS and SR-IOV capability bodies, in small reads; every other byte of buf is left untouched
+ * (pass it zeroed). Enough for ACS, SR-IOV and the PCIe port type. */
+int cpci_read_capabilities(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf);
+
 /* Name lookups in pci.ids (udev hwdb off, for determinism). 1 found, 0 not in the database, -1 error. */
 int cpci_vendor_name(cpci_handle *h, int vendor, char *buf, int size);
 int cpci_device_name(cpci_handle *h, int vendor, int device, char *buf, int size);

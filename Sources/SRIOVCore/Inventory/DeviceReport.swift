@@ -32,7 +32,7 @@ public struct DeviceReport: Sendable {
   public let vfs: [ListReport.VFEntry]
 
   public static func build(host: Host, device ref: DeviceRef) throws -> DeviceReport {
-    let inventory = host.inventory
+    let inventory = Inventory(sysfs: host.readingSysfs)
     let address = try inventory.resolve(ref)
     let device = try inventory.device(address)
     let netdevs = try inventory.netdevsByDevice()
@@ -40,7 +40,7 @@ public struct DeviceReport: Sendable {
     let names = DeviceNames(pci: pci)
     let readConfig = { (address: PCIAddress) throws -> ConfigFacts in
       do {
-        return ConfigFacts(try pci.config(of: address))
+        return ConfigFacts(try pci.capabilities(of: address))
       } catch {
         throw SRIOVError(address.description, "cannot read its config space: \(error)",
           hint: "check \(host.sysfs.absolute(SysfsLayout.attribute(.config, of: address)))")
@@ -55,5 +55,14 @@ public struct DeviceReport: Sendable {
       vfs: try (device.sriov?.vfs ?? []).map { link in
         ListReport.VFEntry(index: link.index, device: try inventory.device(link.address, vfIndex: link.index), netdevs: netdevs[link.address] ?? [])
       })
+  }
+}
+
+extension Host {
+  /// The sysfs to read through for one read-only report: on a rooted tree, one that resolves each
+  /// directory inside the root once instead of once per attribute.
+  var readingSysfs: any Sysfs {
+    if let rooted = sysfs as? RootedSysfs { return rooted.cachingResolutions() }
+    return sysfs
   }
 }

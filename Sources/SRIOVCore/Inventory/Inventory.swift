@@ -45,9 +45,8 @@ public struct Inventory: Sendable {
   /// Everything sysfs says about one function. Pass `vfIndex` when the caller already knows it from
   /// the PF's `virtfnN` link; otherwise a VF's index is found by reading its PF's links.
   public func device(_ address: PCIAddress, vfIndex knownIndex: Int? = nil) throws -> PCIDevice {
-    let subject = address.description
     guard exists(address) else {
-      throw SRIOVError(subject, "no such PCI device (nothing at \(sysfs.absolute(Layout.device(address))))",
+      throw SRIOVError(address.description, "no such PCI device (nothing at \(sysfs.absolute(Layout.device(address))))",
         hint: "run 'sriovctl list --all' to see the devices on this host")
     }
     let vendor = try required(.vendor, of: address, "vendor ID") { text throws(ParseError) in try PCIID(parsing: text) }
@@ -126,7 +125,7 @@ public struct Inventory: Sendable {
     guard let real = try wrap(address.description, "cannot resolve its sysfs path", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
       return []
     }
-    return real.components.dropLast().compactMap(PCIAddress.init(strict:)).reversed()
+    return real.components.dropLast().compactMap(Self.addressShaped).reversed()
   }
 
   /// netdev names by the PCI function they belong to, from `/sys/class/net`.
@@ -146,7 +145,15 @@ public struct Inventory: Sendable {
   /// The PCI function a sysfs path belongs to: the last address-shaped component
   /// (`.../0000:00:03.0/virtio2/net/eth0` belongs to 0000:00:03.0).
   static func nearestPCIAddress(in path: HostPath) -> PCIAddress? {
-    path.components.reversed().lazy.compactMap(PCIAddress.init(strict:)).first
+    path.components.reversed().lazy.compactMap(addressShaped).first
+  }
+
+  /// `PCIAddress(strict:)`, skipping names of the wrong length (`devices`, `pci0000:3a`, `net`, ...)
+  /// without parsing them: upstream paths and netdev links are scanned component by component.
+  static func addressShaped(_ name: String) -> PCIAddress? {
+    let length: Int = name.utf8.count
+    guard length == 12 || length == 7 else { return nil }
+    return PCIAddress(strict: name)
   }
 
   // MARK: attribute helpers
@@ -193,11 +200,15 @@ public struct Inventory: Sendable {
     return value
   }
 
-  private func wrap<T>(_ subject: String, _ attempt: String, _ body: () throws(SysfsError) -> T) throws -> T {
+  // The subject and attempt are built only when something fails: a listing reads thousands of
+  // attributes, and formatting an address and a message for each was a measurable share of the time.
+  private func wrap<T>(
+    _ subject: @autoclosure () -> String, _ attempt: @autoclosure () -> String, _ body: () throws(SysfsError) -> T
+  ) throws -> T {
     do {
       return try body()
     } catch {
-      throw SRIOVError(subject, "\(attempt): \(error)", hint: Self.hint(for: error))
+      throw SRIOVError(subject(), "\(attempt()): \(error)", hint: Self.hint(for: error))
     }
   }
 

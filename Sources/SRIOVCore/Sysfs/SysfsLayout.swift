@@ -20,6 +20,8 @@ public enum SysfsLayout {
     case sriovTotalVFs = "sriov_totalvfs", sriovNumVFs = "sriov_numvfs", sriovOffset = "sriov_offset"
     case sriovStride = "sriov_stride", sriovVFDevice = "sriov_vf_device"
     case sriovDriversAutoprobe = "sriov_drivers_autoprobe"
+    /// `start end flags` per line: BARs 0-5, ROM 6, IOV BARs 7-12, bridge windows 13-16.
+    case resource
   }
 
   public static func device(_ address: PCIAddress) -> HostPath {
@@ -59,4 +61,22 @@ public enum SysfsLayout {
   public static func iommuGroupType(_ group: Int) -> HostPath {
     iommuGroups.appending(String(group)).appending("type")
   }
+
+  // MARK: preflight (`sriovctl check`)
+
+  /// `flags` lines name vmx (Intel VT-x) or svm (AMD-V).
+  public static let procCpuinfo = HostPath("proc/cpuinfo")
+  /// `Y`/`N`: vfio without an IOMMU (no isolation at all).
+  public static let vfioNoIOMMUMode = HostPath("sys/module/vfio/parameters/enable_unsafe_noiommu_mode")
+  /// `Y`/`N`: vfio accepts devices without interrupt remapping.
+  public static let vfioAllowUnsafeInterrupts = HostPath("sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts")
+  /// Present when the vfio-pci module is loaded (built in or modular).
+  public static let vfioPCIModule = HostPath("sys/module/vfio_pci")
+
+  /// `sys/class/iommu/<unit>/intel-iommu/ecap`: hex extended capabilities (IR is bit 3).
+  public static func intelIOMMUEcap(unit: String) -> HostPath {
+    classIOMMU.appending(unit).appending("intel-iommu").appending("ecap")
+  }
+
+  public static func acpiTable(_ signature: String) -> HostPath { acpiTables.appending(signature) }
 }
