@@ -89,31 +89,6 @@ void cpci_close(cpci_handle *h) {
   free(h);
 }
 
-int cpci_read_config(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf) {
-  last_message[0] = 0;
-  struct pci_dev *volatile d = NULL;
-  volatile int size = -1;
-  jmp_buf jump;
-  active_jump = &jump;
-  if (setjmp(jump) == 0) {
-    d = pci_get_dev(h->access, domain, bus, dev, func);
-    /* Probe the readable length the way lspci does: the header, then the rest of the standard
-       space, then the extended space. A short read means the kernel served no more. */
-    if (pci_read_block(d, 0, buf, 64)) {
-      size = 64;
-      if (pci_read_block(d, 64, buf + 64, 192)) {
-        size = 256;
-        if (pci_read_block(d, 256, buf + 256, 4096 - 256)) size = 4096;
-      }
-    }
-  }
-  if (d) {
-    if (setjmp(jump) == 0) pci_free_dev(d);
-  }
-  active_jump = NULL;
-  return size;
-}
-
 /* Fills only what ConfigSpace's decoders look at: the 64-byte header, each standard capability's
    first dword (ID, next, flags), each extended capability header, and the bodies of ACS (0x0d) and
    SR-IOV (0x10). The rest of buf stays as the caller left it (zeros). The readable size is probed with
@@ -150,7 +125,7 @@ static int read_caps(struct pci_dev *d, unsigned char *buf) {
   return size;
 }
 
-int cpci_read_capabilities(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf) {
+int cpci_read_config(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf) {
   last_message[0] = 0;
   struct pci_dev *volatile d = NULL;
   volatile int size = -1;

@@ -18,15 +18,12 @@ typedef struct cpci_handle cpci_handle;
 cpci_handle *cpci_open(const char *sysfs_bus_pci, const char *ids_path);
 void cpci_close(cpci_handle *h);
 
-/* Reads the device's config space into buf (capacity 4096). Returns the number of readable bytes
- * (64 without CAP_SYS_ADMIN, 256 for conventional PCI, 4096 for PCIe) or -1 if not even the header
- * could be read. */
+/* Reads what the decoders need of the device's config space into buf (capacity 4096, pass it
+ * zeroed): the 64-byte header, the capability chains and the ACS and SR-IOV capability bodies, in
+ * small reads (a full 4 KiB read is slow on hardware). Every other byte stays untouched. Returns the
+ * readable size (64 without CAP_SYS_ADMIN, 256 for conventional PCI, 4096 for PCIe) or -1 if not
+ * even the header could be read. */
 int cpci_read_config(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf);
-
-/* Like cpci_read_config (same return value), but reads only the header, the capability chains and
- * the ACS and SR-IOV capability bodies, in small reads; every other byte of buf is left untouched
- * (pass it zeroed). Enough for ACS, SR-IOV and the PCIe port type. */
-int cpci_read_capabilities(cpci_handle *h, int domain, int bus, int dev, int func, unsigned char *buf);
 
 /* Name lookups in pci.ids (udev hwdb off, for determinism). 1 found, 0 not in the database, -1 error. */
 int cpci_vendor_name(cpci_handle *h, int vendor, char *buf, int size);

@@ -40,7 +40,7 @@ public struct DeviceReport: Sendable {
     let names = DeviceNames(pci: pci)
     let readConfig = { (address: PCIAddress) throws -> ConfigFacts in
       do {
-        return ConfigFacts(try pci.capabilities(of: address))
+        return ConfigFacts(try pci.config(of: address))
       } catch {
         throw SRIOVError(address.description, "cannot read its config space: \(error)",
           hint: "check \(host.sysfs.absolute(SysfsLayout.attribute(.config, of: address)))")

@@ -24,25 +24,13 @@ public final class PCILibrary {
 
   deinit { cpci_close(handle) }
 
-  /// The config space bytes the kernel lets us read (64, 256 or 4096 of them).
+  /// Config space as the decoders (`portType`, `acs`, `sriov`, `readableSize`, the header) need it,
+  /// read in small pieces: the header, the capability chains and the ACS and SR-IOV bodies. Bytes
+  /// nothing decodes are zero; `readableSize` is what the kernel lets us read (64, 256 or 4096).
   public func config(of address: PCIAddress) throws(PCIError) -> ConfigSpace {
     var buffer = [UInt8](repeating: 0, count: 4096)
     let size = buffer.withUnsafeMutableBufferPointer { raw in
       cpci_read_config(handle, Int32(address.domain), Int32(address.bus), Int32(address.device),
-        Int32(address.function), raw.baseAddress)
-    }
-    guard size > 0 else { throw PCIError(message: Self.lastMessage("cannot read config space")) }
-    return ConfigSpace(bytes: Array(buffer.prefix(Int(size))))
-  }
-
-  /// Config space as `config(of:)` gives it for the decoders (`portType`, `acs`, `sriov`,
-  /// `readableSize`), read in small pieces: the header, the capability chains and the ACS and SR-IOV
-  /// bodies. Bytes nothing decodes are zero. On hardware, config reads are slow (a full 4 KiB can take
-  /// milliseconds per device); this reads a few dozen bytes.
-  public func capabilities(of address: PCIAddress) throws(PCIError) -> ConfigSpace {
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    let size = buffer.withUnsafeMutableBufferPointer { raw in
-      cpci_read_capabilities(handle, Int32(address.domain), Int32(address.bus), Int32(address.device),
         Int32(address.function), raw.baseAddress)
     }
     guard size > 0 else { throw PCIError(message: Self.lastMessage("cannot read config space")) }
