@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 struct cpci_handle {
   struct pci_access *access;
 };
@@ -166,3 +172,36 @@ int cpci_device_name(cpci_handle *h, int vendor, int device, char *buf, int size
 int cpci_class_name(cpci_handle *h, int class_id, char *buf, int size) {
   return lookup(h, buf, size, PCI_LOOKUP_CLASS, class_id, 0);
 }
+
+int cpci_open_directory(int dirfd, const char *path) {
+  int fd = dirfd < 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                     : openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  return fd < 0 ? -errno : fd;
+}
+
+int cpci_read_at(int dirfd, const char *path, char *buf, int size) {
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return -errno;
+  ssize_t n = read(fd, buf, (size_t)size);
+  int saved = errno;
+  close(fd);
+  return n < 0 ? -saved : (int)n;
+}
+
+int cpci_readlink_at(int dirfd, const char *path, char *buf, int size) {
+  ssize_t n = readlinkat(dirfd, path, buf, (size_t)size);
+  return n < 0 ? -errno : (int)n;
+}
+
+int cpci_exists_at(int dirfd, const char *path) {
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) return 1;
+  return errno == ENOENT ? 0 : -errno;
+}
+
+int cpci_read_entries(int fd, char *buf, int size) {
+  long n = syscall(SYS_getdents64, fd, buf, (size_t)size);
+  return n < 0 ? -errno : (int)n;
+}
+
+void cpci_close_fd(int fd) { close(fd); }

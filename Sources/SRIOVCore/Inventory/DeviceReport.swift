@@ -53,7 +53,7 @@ public struct DeviceReport: Sendable {
       iommuGroup: try device.iommuGroup.map { try inventory.iommuGroup($0) },
       upstream: try device.upstream.map { Hop(address: $0, config: try readConfig($0)) },
       vfs: try (device.sriov?.vfs ?? []).map { link in
-        ListReport.VFEntry(index: link.index, device: try inventory.device(link.address, vfIndex: link.index), netdevs: netdevs[link.address] ?? [])
+        ListReport.VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
       })
   }
 }

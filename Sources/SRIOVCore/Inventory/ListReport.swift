@@ -21,7 +21,6 @@ public struct ListReport: Sendable {
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool) throws -> ListReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
-    let sysfs = inventory.sysfs
     let netdevs = try inventory.netdevsByDevice()
     let pci = try host.openPCI()
     let names = DeviceNames(pci: pci)
@@ -29,13 +28,13 @@ public struct ListReport: Sendable {
     for address in try inventory.allAddresses() {
       // Resolving the device's own link first turns a link out of the root into an error, not a skip.
       _ = try inventory.upstreamBridges(of: address)
-      let isPF = sysfs.exists(SysfsLayout.attribute(.sriovTotalVFs, of: address))
+      let isPF = inventory.has(.sriovTotalVFs, of: address)
       // VFs appear under their PF, never as entries of their own.
-      guard isPF || (allNICs && !sysfs.exists(SysfsLayout.attribute(.physfn, of: address))) else { continue }
+      guard isPF || (allNICs && !inventory.has(.physfn, of: address)) else { continue }
       let device = try inventory.device(address)
       guard isPF || device.pciClass.isNetwork else { continue }
       let vfs = try (device.sriov?.vfs ?? []).map { link in
-        VFEntry(index: link.index, device: try inventory.device(link.address, vfIndex: link.index), netdevs: netdevs[link.address] ?? [])
+        VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
       }
       entries.append(Entry(
         device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),

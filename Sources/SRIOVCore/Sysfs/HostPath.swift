@@ -21,16 +21,22 @@ public struct HostPath: Hashable, Sendable, CustomStringConvertible {
 
   /// Resolves a relative symlink target against this directory; nil if it would leave the root.
   public func appendingLinkTarget(_ target: String) -> HostPath? {
-    guard !target.hasPrefix("/") else { return nil }
+    // Scans UTF-8 bytes (a listing resolves thousands of links; Character-wise splitting was a
+    // large share of its time). Same result as splitting on "/" and dropping empty parts.
+    let bytes = target.utf8
+    guard bytes.first != UInt8(ascii: "/") else { return nil }
     var resolved = components
-    for part in target.split(separator: "/") {
-      switch part {
-      case ".": continue
-      case "..":
+    var start = bytes.startIndex
+    while start != bytes.endIndex {
+      let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+      let length: Int = bytes.distance(from: start, to: end)
+      if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[bytes.index(after: start)] == UInt8(ascii: ".") {
         guard !resolved.isEmpty else { return nil }
         resolved.removeLast()
-      default: resolved.append(String(part))
+      } else if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: ".")) {
+        resolved.append(String(target[start..<end]))
       }
+      start = end == bytes.endIndex ? end : bytes.index(after: end)
     }
     return HostPath(components: resolved)
   }

@@ -22,6 +22,10 @@ final class ResolutionCache: Sendable {
     var directories: [HostPath: String] = [:]
   }
   let state = Mutex(State())
+  /// Directory-fd reads of function directories for the same pass (nil when not available).
+  let functions: FunctionDirectories?
+
+  init(functions: FunctionDirectories?) { self.functions = functions }
 
   func link(_ full: String) -> String? { state.withLock { $0.links[full] } }
   func remember(link full: String, target: String) { state.withLock { $0.links[full] = target } }
@@ -65,8 +69,13 @@ public struct RootedSysfs: Sysfs {
   /// path), for a read-only pass such as `list` or `show` over a tree that does not change meanwhile.
   /// Results are the same as without it; links are still resolved inside the root, once each.
   public func cachingResolutions() -> RootedSysfs {
-    RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache())
+    // The fd reader walks with an uncached copy: it must not hold the cache that holds it.
+    let functions = FunctionDirectories(sysfs: RootedSysfs(root: rootPrefix.isEmpty ? "/" : rootPrefix))
+    return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions))
   }
+
+  /// The directory-fd reader of a caching copy (see `FunctionDirectories`).
+  var functionDirectories: FunctionDirectories? { cache?.functions }
 
   public func absolute(_ path: HostPath) -> String {
     rootPrefix + path.description

@@ -35,7 +35,7 @@ extension Sysfs {
   }
 }
 
-private func trimmed(_ text: String) -> String {
+func trimmed(_ text: String) -> String {
   var s = Substring(text)
   while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
   return String(s)

@@ -1,0 +1,208 @@
+import CPCI
+import Synchronization
+
+/// The hot path of a read-only pass (`list`, `show`) over PCI function directories: each directory
+/// is located once, opened once, and its attributes are read with `openat`/`readlinkat`/`fstatat`
+/// relative to a directory fd, with no path strings built per attribute and no rooted walk per read.
+///
+/// It answers only the ordinary case and returns nil (or `.unusual`) for anything else: a missing
+/// directory, a symlink where a plain file or directory belongs, an unexpected errno, a link that
+/// would leave the root. The caller then asks `RootedSysfs`, which gives the full answer or the
+/// precise error, so results and messages are the same as without this reader.
+///
+/// Why it keeps "nothing outside the root is reachable": every directory it opens was resolved by
+/// `RootedSysfs.realPath` (the rooted walk) and must have no link in it; a function's directory must
+/// be a real directory in that parent's listing; final components are never followed (`O_NOFOLLOW`,
+/// `AT_SYMLINK_NOFOLLOW`, `readlinkat`); link targets are resolved lexically inside the root exactly
+/// as `RootedSysfs.readLinkIfPresent` does.
+final class FunctionDirectories: Sendable {
+  /// A PCI function whose directory is a real directory inside the root.
+  struct Function: Sendable {
+    /// Where `sys/bus/pci/devices/<address>` leads.
+    let path: HostPath
+    /// Index into `directories` of the directory that holds it.
+    let parent: Int
+    /// `<address>/`, prefix of every attribute's path relative to the parent fd.
+    let prefix: String
+  }
+
+  enum Value: Sendable {
+    case text(String)
+    case missing
+    /// Anything else: ask `RootedSysfs` for the real answer or error.
+    case unusual
+  }
+
+  enum Link: Sendable {
+    case target(HostPath)
+    case missing
+    case unusual
+  }
+
+  private struct Directory {
+    let path: HostPath
+    let fd: Int32
+    /// Entries that are real directories (d_type), so a path through them follows no link.
+    let subdirectories: Set<String>
+  }
+
+  private struct State {
+    var directories: [Directory] = []
+    var byPath: [HostPath: Int] = [:]
+    var functions: [String: Function] = [:]
+  }
+
+  private let sysfs: RootedSysfs
+  private let devices: HostPath
+  private let devicesFD: Int32
+  private let state = Mutex(State())
+
+  /// nil when `sys/bus/pci/devices` cannot be opened this way (the caller keeps the slow path).
+  init?(sysfs: RootedSysfs) {
+    guard let real = try? sysfs.realPath(SysfsLayout.pciDevices) else { return nil }
+    let fd = Self.openDirectory(sysfs.absolute(real))
+    guard fd >= 0 else { return nil }
+    self.sysfs = sysfs
+    devices = real
+    devicesFD = fd
+  }
+
+  deinit {
+    cpci_close_fd(devicesFD)
+    state.withLock { s in for d in s.directories { cpci_close_fd(d.fd) } }
+  }
+
+  /// The function's directory, found through its `sys/bus/pci/devices` link (read once per pass).
+  func function(_ name: String) -> Function? {
+    if let known = state.withLock({ $0.functions[name] }) { return known }
+    guard case .text(let target) = Self.readLink(devicesFD, name),
+      let path = devices.appendingLinkTarget(target), let last = path.lastComponent,
+      let parent = directory(path.parent), state.withLock({ $0.directories[parent].subdirectories.contains(last) })
+    else { return nil }
+    let function = Function(path: path, parent: parent, prefix: last + "/")
+    state.withLock { $0.functions[name] = function }
+    return function
+  }
+
+  /// Whether the attribute exists (without following it); nil when that cannot be told simply.
+  func exists(_ name: String, in function: Function) -> Bool? {
+    let rc = (function.prefix + name).withCString { cpci_exists_at(fd(function.parent), $0) }
+    return rc < 0 ? nil : rc == 1
+  }
+
+  /// A text attribute, whole.
+  func read(_ name: String, in function: Function) -> Value {
+    let fd = fd(function.parent)
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+      let n = (function.prefix + name).withCString { cpci_read_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
+      if n == -2 { return .missing }  // ENOENT
+      // A full buffer may not be the whole file: let RootedSysfs read it.
+      guard n >= 0, n < Int32(buffer.count) else { return .unusual }
+      return .text(String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)), as: UTF8.self))
+    }
+  }
+
+  /// A link in the function's directory, resolved inside the root as `readLinkIfPresent` does.
+  func readLink(_ name: String, in function: Function) -> Link {
+    switch Self.readLink(fd(function.parent), function.prefix + name) {
+    case .text(let target):
+      guard let resolved = function.path.appendingLinkTarget(target) else { return .unusual }
+      return .target(resolved)
+    case .missing: return .missing
+    case .unusual: return .unusual
+    }
+  }
+
+  /// Links in the function's directory, read relative to one fd: `select` picks them from the
+  /// directory's sorted names. nil when anything cannot be done this way.
+  func readLinks(in function: Function, _ select: ([String]) -> [String]) -> [String: Link]? {
+    let fd = cpci_open_directory(fd(function.parent), String(function.prefix.dropLast()))
+    guard fd >= 0 else { return nil }
+    defer { cpci_close_fd(fd) }
+    guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
+    var result: [String: Link] = [:]
+    for name in select(names) {
+      switch Self.readLink(fd, name) {
+      case .text(let target):
+        guard let resolved = function.path.appendingLinkTarget(target) else { return nil }
+        result[name] = .target(resolved)
+      case .missing: result[name] = .missing
+      case .unusual: return nil
+      }
+    }
+    return result
+  }
+
+  /// A directory (other than a function's) read with one fd: its sorted names and the link target
+  /// text of each, for `sys/class/net`. nil when it cannot be done this way.
+  func linkTargets(in path: HostPath, names filter: (String) -> Bool) -> (real: HostPath, links: [(String, Value)])? {
+    guard let real = try? sysfs.realPath(path) else { return nil }
+    let fd = Self.openDirectory(sysfs.absolute(real))
+    guard fd >= 0 else { return nil }
+    defer { cpci_close_fd(fd) }
+    guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
+    return (real, names.filter(filter).map { ($0, Self.readLink(fd, $0)) })
+  }
+
+  // MARK: directories
+
+  private func fd(_ index: Int) -> Int32 { state.withLock { $0.directories[index].fd } }
+
+  /// Index of an open parent directory; nil unless the rooted walk finds it link-free.
+  private func directory(_ path: HostPath) -> Int? {
+    if let known = state.withLock({ $0.byPath[path] }) { return known }
+    guard let real = try? sysfs.realPath(path), real == path else { return nil }
+    let fd = Self.openDirectory(sysfs.absolute(path))
+    guard fd >= 0 else { return nil }
+    guard let entries = Self.entries(fd) else {
+      cpci_close_fd(fd)
+      return nil
+    }
+    let directory = Directory(path: path, fd: fd, subdirectories: Set(entries.filter(\.isDirectory).map(\.name)))
+    return state.withLock { s in
+      if let raced = s.byPath[path] {
+        cpci_close_fd(fd)
+        return raced
+      }
+      s.directories.append(directory)
+      s.byPath[path] = s.directories.count - 1
+      return s.directories.count - 1
+    }
+  }
+
+  private static func openDirectory(_ absolute: String) -> Int32 {
+    absolute.withCString { cpci_open_directory(-1, $0) }
+  }
+
+  private static func readLink(_ fd: Int32, _ path: String) -> Value {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+      let n = path.withCString { cpci_readlink_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
+      if n == -2 { return .missing }  // ENOENT
+      guard n > 0, n < Int32(buffer.count) else { return .unusual }
+      return .text(String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)), as: UTF8.self))
+    }
+  }
+
+  /// Every entry but `.` and `..`, with whether it is a real directory.
+  private static func entries(_ fd: Int32) -> [(name: String, isDirectory: Bool)]? {
+    var result: [(name: String, isDirectory: Bool)] = []
+    let capacity = 32768
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+    defer { buffer.deallocate() }
+    while true {
+      let n = cpci_read_entries(fd, buffer.assumingMemoryBound(to: CChar.self), Int32(capacity))
+      guard n >= 0 else { return nil }
+      if n == 0 { return result }
+      var offset = 0
+      while offset < Int(n) {
+        let record = buffer + offset
+        let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+        let type = record.load(fromByteOffset: 18, as: UInt8.self)
+        let name = String(cString: (record + 19).assumingMemoryBound(to: CChar.self))
+        if name != "." && name != ".." { result.append((name, type == 4)) }  // DT_DIR
+        guard length > 0 else { return nil }
+        offset += length
+      }
+    }
+  }
+}
