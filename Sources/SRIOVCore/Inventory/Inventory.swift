@@ -15,7 +15,7 @@ public struct Inventory: Sendable {
 
   /// Whether the function has the attribute (file, directory or link), not following it.
   public func has(_ attribute: SysfsLayout.Attribute, of address: PCIAddress) -> Bool {
-    if let functions, let function = functions.function(address.description),
+    if let functions, let function = functions.function(Self.name(address)),
       let known = functions.exists(attribute.rawValue, in: function)
     {
       return known
@@ -33,9 +33,9 @@ public struct Inventory: Sendable {
   }
 
   private static func listedVF(_ link: VFLink, of pf: PCIDevice, _ functions: FunctionDirectories) -> PCIDevice? {
-    guard let function = functions.function(link.address.description),
+    guard let function = functions.function(Self.name(link.address)),
       case .text(let deviceText) = functions.read("device", in: function),
-      let deviceID = try? PCIID(parsing: trimmed(deviceText))
+      let deviceID = Self.sysfsID(deviceText) ?? (try? PCIID(parsing: trimmed(deviceText)))
     else { return nil }
     let numa: Int?
     switch functions.read("numa_node", in: function) {
@@ -46,17 +46,17 @@ public struct Inventory: Sendable {
       numa = value < 0 ? nil : value
     }
     let driver: String?
-    switch functions.readLink("driver", in: function) {
+    switch functions.readLinkName("driver", in: function) {
     case .missing: driver = nil
     case .unusual: return nil
-    case .target(let target): driver = target.lastComponent
+    case .name(let name): driver = name
     }
     let group: Int?
-    switch functions.readLink("iommu_group", in: function) {
+    switch functions.readLinkName("iommu_group", in: function) {
     case .missing: group = nil
     case .unusual: return nil
-    case .target(let target):
-      guard let id = target.lastComponent.flatMap({ Int($0) }) else { return nil }
+    case .name(let name):
+      guard let id = name.flatMap({ Int($0) }) else { return nil }
       group = id
     }
     return PCIDevice(
@@ -160,8 +160,25 @@ public struct Inventory: Sendable {
   }
 
   /// `vfs(of:)` through the fd reader; nil when anything is out of the ordinary.
+  /// The usual sysfs form of an ID, `0x8086\n`, parsed from its bytes; nil for anything else (the
+  /// caller then parses it with `PCIID(parsing:)`, which accepts the other forms too).
+  static func sysfsID(_ text: String) -> PCIID? {
+    var text = text
+    return text.withUTF8 { bytes -> PCIID? in
+      guard bytes.count == 7, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x"),
+        bytes[6] == UInt8(ascii: "\n")
+      else { return nil }
+      var value: UInt16 = 0
+      for i in 2..<6 {
+        guard let digit = hexDigit(bytes[i]) else { return nil }
+        value = value << 4 | UInt16(digit)
+      }
+      return PCIID(value)
+    }
+  }
+
   private static func vfs(of pf: PCIAddress, _ functions: FunctionDirectories) -> [VFLink]? {
-    guard let function = functions.function(pf.description) else { return nil }
+    guard let function = functions.function(Self.name(pf)) else { return nil }
     var indices: [Int] = []
     let links = functions.readLinks(in: function) { names in
       // As `vfs(of:)` does: the index from the name, the link read by its canonical name.
@@ -203,7 +220,7 @@ public struct Inventory: Sendable {
   /// Bridges from the function up to the root bus, nearest first, read off the device's real path
   /// (`sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0`). VFs sit beside their PF there.
   public func upstreamBridges(of address: PCIAddress) throws -> [PCIAddress] {
-    if let functions, let function = functions.function(address.description) { return Self.upstream(of: function.path) }
+    if let functions, let function = functions.function(Self.name(address)) { return Self.upstream(of: function.path) }
     let path = Layout.device(address)
     guard let real = try wrap(address.description, "cannot resolve its sysfs path", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
       return []
@@ -283,6 +300,31 @@ public struct Inventory: Sendable {
       return PCIAddress(domain: domain, bus: b1 << 4 | b2, device: device, function: f - UInt8(ascii: "0"))
     }
   }
+
+  /// `address.description` (`0000:3b:02.0`), formatted byte by byte: the fd reader looks every
+  /// function up by name several times per listing.
+  static func name(_ address: PCIAddress) -> String {
+    guard address.domain <= 0xffff else { return address.description }
+    let hex = hexDigits
+    return String(unsafeUninitializedCapacity: 12) { out in
+      let domain = Int(address.domain)
+      out[0] = hex[domain >> 12 & 0xf]
+      out[1] = hex[domain >> 8 & 0xf]
+      out[2] = hex[domain >> 4 & 0xf]
+      out[3] = hex[domain & 0xf]
+      out[4] = UInt8(ascii: ":")
+      out[5] = hex[Int(address.bus >> 4)]
+      out[6] = hex[Int(address.bus & 0xf)]
+      out[7] = UInt8(ascii: ":")
+      out[8] = hex[Int(address.device >> 4)]
+      out[9] = hex[Int(address.device & 0xf)]
+      out[10] = UInt8(ascii: ".")
+      out[11] = UInt8(ascii: "0") + address.function
+      return 12
+    }
+  }
+
+  private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
   private static func hexDigit(_ byte: UInt8) -> UInt8? {
     switch byte {

@@ -55,6 +55,13 @@ public indirect enum JSON: Equatable, Sendable {
   }
 
   private static func quote(_ s: String, into out: inout String) {
+    // Most strings (addresses, IDs, names) need no escaping: append them whole.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      out += "\""
+      out += s
+      out += "\""
+      return
+    }
     out += "\""
     for scalar in s.unicodeScalars {
       switch scalar {

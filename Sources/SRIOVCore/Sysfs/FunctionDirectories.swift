@@ -20,8 +20,8 @@ final class FunctionDirectories: Sendable {
   struct Function: Sendable {
     /// Where `sys/bus/pci/devices/<address>` leads.
     let path: HostPath
-    /// Index into `directories` of the directory that holds it.
-    let parent: Int
+    /// fd of the directory that holds it (open until the reader goes away).
+    let parentFD: Int32
     /// `<address>/`, prefix of every attribute's path relative to the parent fd.
     let prefix: String
   }
@@ -50,6 +50,9 @@ final class FunctionDirectories: Sendable {
     var directories: [Directory] = []
     var byPath: [HostPath: Int] = [:]
     var functions: [String: Function] = [:]
+    /// Parent directories by the directory part of a `sys/bus/pci/devices` link's target text
+    /// (all VFs of a PF share it), so most lookups hash a short string, not a `HostPath`.
+    var parentsByTarget: [Substring: (index: Int, path: HostPath)] = [:]
   }
 
   private let sysfs: RootedSysfs
@@ -75,24 +78,35 @@ final class FunctionDirectories: Sendable {
   /// The function's directory, found through its `sys/bus/pci/devices` link (read once per pass).
   func function(_ name: String) -> Function? {
     if let known = state.withLock({ $0.functions[name] }) { return known }
-    guard case .text(let target) = Self.readLink(devicesFD, name),
-      let path = devices.appendingLinkTarget(target), let last = path.lastComponent,
-      let parent = directory(path.parent), state.withLock({ $0.directories[parent].subdirectories.contains(last) })
+    guard case .text(let target) = Self.readLink(devicesFD, name), target.utf8.first != UInt8(ascii: "/"),
+      let slash = target.utf8.lastIndex(of: UInt8(ascii: "/"))
     else { return nil }
-    let function = Function(path: path, parent: parent, prefix: last + "/")
+    let directoryText = target[..<slash]
+    let last = String(target[target.utf8.index(after: slash)...])
+    guard last != "." && last != ".." && !last.isEmpty else { return nil }
+    var parent = state.withLock { $0.parentsByTarget[directoryText] }
+    if parent == nil {
+      guard let path = devices.appendingLinkTarget(String(directoryText)), let index = directory(path) else { return nil }
+      parent = (index, path)
+      state.withLock { $0.parentsByTarget[directoryText] = (index, path) }
+    }
+    guard let parent, let parentFD = state.withLock({ s -> Int32? in
+      s.directories[parent.index].subdirectories.contains(last) ? s.directories[parent.index].fd : nil
+    }) else { return nil }
+    let function = Function(path: HostPath(components: parent.path.components + [last]), parentFD: parentFD, prefix: last + "/")
     state.withLock { $0.functions[name] = function }
     return function
   }
 
   /// Whether the attribute exists (without following it); nil when that cannot be told simply.
   func exists(_ name: String, in function: Function) -> Bool? {
-    let rc = (function.prefix + name).withCString { cpci_exists_at(fd(function.parent), $0) }
+    let rc = (function.prefix + name).withCString { cpci_exists_at(function.parentFD, $0) }
     return rc < 0 ? nil : rc == 1
   }
 
   /// A text attribute, whole.
   func read(_ name: String, in function: Function) -> Value {
-    let fd = fd(function.parent)
+    let fd = function.parentFD
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
       let n = (function.prefix + name).withCString { cpci_read_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
       if n == -2 { return .missing }  // ENOENT
@@ -104,7 +118,7 @@ final class FunctionDirectories: Sendable {
 
   /// A link in the function's directory, resolved inside the root as `readLinkIfPresent` does.
   func readLink(_ name: String, in function: Function) -> Link {
-    switch Self.readLink(fd(function.parent), function.prefix + name) {
+    switch Self.readLink(function.parentFD, function.prefix + name) {
     case .text(let target):
       guard let resolved = function.path.appendingLinkTarget(target) else { return .unusual }
       return .target(resolved)
@@ -113,10 +127,57 @@ final class FunctionDirectories: Sendable {
     }
   }
 
+  enum LinkName: Sendable {
+    /// The last component of the resolved target (nil when it resolves to the root itself).
+    case name(String?)
+    case missing
+    case unusual
+  }
+
+  /// Only the last component of what a link resolves to (`driver`, `iommu_group`): the same as
+  /// `readLink(_:in:)`'s `lastComponent`, including its refusal of targets that leave the root,
+  /// without building the resolved path.
+  func readLinkName(_ name: String, in function: Function) -> LinkName {
+    switch Self.readLink(function.parentFD, function.prefix + name) {
+    case .text(let target):
+      guard let last = Self.lastComponent(of: target, from: function.path) else { return .unusual }
+      return .name(last)
+    case .missing: return .missing
+    case .unusual: return .unusual
+    }
+  }
+
+  /// `base.appendingLinkTarget(target)?.lastComponent`, as `.some(nil)` for the root; nil when the
+  /// target leaves the root.
+  static func lastComponent(of target: String, from base: HostPath) -> String?? {
+    let bytes = target.utf8
+    guard bytes.first != UInt8(ascii: "/") else { return nil }
+    var depth = base.components.count  // components of `base` still in the path
+    var names: [Substring] = []  // components the target added
+    var start = bytes.startIndex
+    while start != bytes.endIndex {
+      let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+      let length: Int = bytes.distance(from: start, to: end)
+      if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[bytes.index(after: start)] == UInt8(ascii: ".") {
+        if !names.isEmpty {
+          names.removeLast()
+        } else {
+          guard depth > 0 else { return nil }
+          depth -= 1
+        }
+      } else if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: ".")) {
+        names.append(target[start..<end])
+      }
+      start = end == bytes.endIndex ? end : bytes.index(after: end)
+    }
+    if let last = names.last { return .some(String(last)) }
+    return .some(depth > 0 ? base.components[depth - 1] : nil)
+  }
+
   /// Links in the function's directory, read relative to one fd: `select` picks them from the
   /// directory's sorted names. nil when anything cannot be done this way.
   func readLinks(in function: Function, _ select: ([String]) -> [String]) -> [String: Link]? {
-    let fd = cpci_open_directory(fd(function.parent), String(function.prefix.dropLast()))
+    let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
     guard fd >= 0 else { return nil }
     defer { cpci_close_fd(fd) }
     guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
@@ -145,8 +206,6 @@ final class FunctionDirectories: Sendable {
   }
 
   // MARK: directories
-
-  private func fd(_ index: Int) -> Int32 { state.withLock { $0.directories[index].fd } }
 
   /// Index of an open parent directory; nil unless the rooted walk finds it link-free.
   private func directory(_ path: HostPath) -> Int? {
