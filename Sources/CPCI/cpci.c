@@ -2,6 +2,7 @@
 
 #include <pci/pci.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,3 +206,284 @@ int cpci_read_entries(int fd, char *buf, int size) {
 }
 
 void cpci_close_fd(int fd) { close(fd); }
+
+/* ---- pci.ids without libpci's full load ----
+   libpci parses all of pci.ids (1.3 MB, ~40k hash entries) on its first name lookup. A report needs
+   a handful of names, so this reads the file once, checks every line with the same rules as libpci's
+   parser (names-parse.c: syntax, nesting, duplicates), remembers where each vendor and class block
+   starts, and answers lookups by rescanning one block. Whatever it cannot vouch for (a parse error,
+   a generic subsystem block, NUL bytes, long lines, gzip) makes cpci_ids_open return NULL, and the
+   caller asks libpci, which gives the real answer or its own error message. */
+
+#define IDS_LINE 1024
+
+struct cpci_ids {
+  char *data;
+  size_t size;
+  int32_t vendor_block[65536]; /* offset of the line after the vendor line, -1 when absent */
+  int32_t vendor_name[65536];  /* offset of the vendor's name text */
+  int16_t vendor_name_len[65536];
+  int32_t class_block[256];
+  int32_t class_name[256];
+  int16_t class_name_len[256];
+};
+
+static int ids_hex(const char *p, int cnt) {
+  int x = 0;
+  while (cnt--) {
+    x <<= 4;
+    if (*p >= '0' && *p <= '9') x += *p - '0';
+    else if (*p >= 'a' && *p <= 'f') x += *p - 'a' + 10;
+    else if (*p >= 'A' && *p <= 'F') x += *p - 'A' + 10;
+    else return -1;
+    p++;
+  }
+  return x;
+}
+
+static int ids_white(int c) { return c == ' ' || c == '\t'; }
+
+enum { IDS_NONE = -1, IDS_VENDOR, IDS_DEVICE, IDS_SUBSYSTEM, IDS_CLASS, IDS_SUBCLASS, IDS_PROGIF, IDS_UNKNOWN };
+
+/* One line as libpci sees it: copied into `line` (NUL-terminated, cut at CR/LF, one trailing blank
+   dropped). Returns the offset of the next line, or -1 when the line is one libpci might read
+   differently (NUL byte, too long). */
+static long ids_line(const struct cpci_ids *ids, size_t at, char *line, size_t *len) {
+  size_t end = at;
+  while (end < ids->size && ids->data[end] != '\n') end++;
+  size_t n = end - at;
+  if (n >= IDS_LINE - 2) return -1;
+  memcpy(line, ids->data + at, n);
+  line[n] = 0;
+  if (memchr(line, 0, n)) return -1;
+  char *p = line;
+  while (*p && *p != '\r') p++;
+  *p = 0;
+  if (p > line && ids_white(p[-1])) *--p = 0;
+  *len = (size_t)(p - line);
+  return (long)(end < ids->size ? end + 1 : end);
+}
+
+/* Per-block duplicate tracking, as libpci's hash insert would report "Duplicate entry". */
+struct ids_seen {
+  unsigned char vendors[65536 / 8], devices[65536 / 8], classes[32], subclasses[32], progifs[32];
+  uint16_t touched[65536];
+  int touched_count;
+  uint32_t subsystems[4096];
+  int subsystem_count;
+};
+
+static int ids_mark(unsigned char *bits, int id) {
+  if (bits[id >> 3] & (1 << (id & 7))) return 1;
+  bits[id >> 3] |= (unsigned char)(1 << (id & 7));
+  return 0;
+}
+
+static int ids_validate(struct cpci_ids *ids) {
+  struct ids_seen *seen = calloc(1, sizeof *seen);
+  if (!seen) return 0;
+  char line[IDS_LINE];
+  int cat = IDS_NONE, id1 = 0, id2 = 0, id3 = 0, id4 = 0, ok = 1;
+  size_t at = 0, len;
+  for (int i = 0; i < 65536; i++) ids->vendor_block[i] = -1;
+  for (int i = 0; i < 256; i++) ids->class_block[i] = -1;
+  while (ok && at < ids->size) {
+    size_t line_at = at;
+    long next = ids_line(ids, at, line, &len);
+    if (next < 0) { ok = 0; break; }
+    at = (size_t)next;
+    char *p = line;
+    while (ids_white(*p)) p++;
+    if (!*p || *p == '#') continue;
+    p = line;
+    while (*p == '\t') p++;
+    int nest = (int)(p - line);
+    if (!nest) {
+      if (p[0] == 'C' && p[1] == ' ') {
+        if ((id1 = ids_hex(p + 2, 2)) < 0 || !ids_white(p[4])) { ok = 0; break; }
+        cat = IDS_CLASS;
+        p += 5;
+      } else if (p[0] == 'S' && p[1] == ' ') {
+        ok = 0; /* generic subsystem blocks: leave them to libpci */
+        break;
+      } else if (p[0] >= 'A' && p[0] <= 'Z' && p[1] == ' ') {
+        cat = IDS_UNKNOWN;
+        continue;
+      } else {
+        if ((id1 = ids_hex(p, 4)) < 0 || !ids_white(p[4])) { ok = 0; break; }
+        cat = IDS_VENDOR;
+        p += 5;
+      }
+      id2 = id3 = id4 = 0;
+    } else if (cat == IDS_UNKNOWN) {
+      continue;
+    } else if (nest == 1) {
+      switch (cat) {
+      case IDS_VENDOR: case IDS_DEVICE: case IDS_SUBSYSTEM:
+        if ((id2 = ids_hex(p, 4)) < 0 || !ids_white(p[4])) ok = 0;
+        p += 5;
+        cat = IDS_DEVICE;
+        id3 = id4 = 0;
+        break;
+      case IDS_CLASS: case IDS_SUBCLASS: case IDS_PROGIF:
+        if ((id2 = ids_hex(p, 2)) < 0 || !ids_white(p[2])) ok = 0;
+        p += 3;
+        cat = IDS_SUBCLASS;
+        id3 = id4 = 0;
+        break;
+      default: ok = 0;
+      }
+    } else if (nest == 2) {
+      switch (cat) {
+      case IDS_DEVICE: case IDS_SUBSYSTEM:
+        if ((id3 = ids_hex(p, 4)) < 0 || !ids_white(p[4]) || (id4 = ids_hex(p + 5, 4)) < 0 || !ids_white(p[9])) ok = 0;
+        p += 10;
+        cat = IDS_SUBSYSTEM;
+        break;
+      case IDS_SUBCLASS: case IDS_PROGIF:
+        if ((id3 = ids_hex(p, 2)) < 0 || !ids_white(p[2])) ok = 0;
+        p += 3;
+        cat = IDS_PROGIF;
+        id4 = 0;
+        break;
+      default: ok = 0; /* includes a prog-if straight under a class: leave it to libpci */
+      }
+    } else {
+      ok = 0;
+    }
+    if (!ok) break;
+    while (ids_white(*p)) p++;
+    if (!*p) { ok = 0; break; }
+    int16_t name_len = (int16_t)strlen(p);
+    int32_t name_at = (int32_t)(line_at + (size_t)(p - line));
+    switch (cat) {
+    case IDS_VENDOR:
+      if (ids_mark(seen->vendors, id1)) ok = 0;
+      for (int i = 0; i < seen->touched_count; i++) seen->devices[seen->touched[i] >> 3] = 0;
+      seen->touched_count = 0;
+      seen->subsystem_count = 0;
+      ids->vendor_block[id1] = (int32_t)at;
+      ids->vendor_name[id1] = name_at;
+      ids->vendor_name_len[id1] = name_len;
+      break;
+    case IDS_DEVICE:
+      if (ids_mark(seen->devices, id2)) ok = 0;
+      seen->touched[seen->touched_count++] = (uint16_t)id2;
+      seen->subsystem_count = 0;
+      break;
+    case IDS_SUBSYSTEM: {
+      uint32_t key = (uint32_t)id3 << 16 | (uint32_t)id4;
+      for (int i = 0; i < seen->subsystem_count; i++)
+        if (seen->subsystems[i] == key) ok = 0;
+      if (seen->subsystem_count == 4096) ok = 0;
+      else seen->subsystems[seen->subsystem_count++] = key;
+      break;
+    }
+    case IDS_CLASS:
+      if (ids_mark(seen->classes, id1)) ok = 0;
+      memset(seen->subclasses, 0, sizeof seen->subclasses);
+      memset(seen->progifs, 0, sizeof seen->progifs);
+      ids->class_block[id1] = (int32_t)at;
+      ids->class_name[id1] = name_at;
+      ids->class_name_len[id1] = name_len;
+      break;
+    case IDS_SUBCLASS:
+      if (ids_mark(seen->subclasses, id2)) ok = 0;
+      memset(seen->progifs, 0, sizeof seen->progifs);
+      break;
+    case IDS_PROGIF:
+      if (ids_mark(seen->progifs, id3)) ok = 0;
+      break;
+    }
+  }
+  free(seen);
+  return ok;
+}
+
+cpci_ids *cpci_ids_open(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  struct stat st;
+  struct cpci_ids *ids = NULL;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > (1 << 30)) goto fail;
+  ids = calloc(1, sizeof *ids);
+  if (!ids) goto fail;
+  ids->size = (size_t)st.st_size;
+  ids->data = malloc(ids->size);
+  if (!ids->data) goto fail;
+  size_t got = 0;
+  while (got < ids->size) {
+    ssize_t n = read(fd, ids->data + got, ids->size - got);
+    if (n <= 0) goto fail; /* I/O error, or the file shrank: libpci decides */
+    got += (size_t)n;
+  }
+  /* gzip (libpci reads it through zlib) */
+  if (ids->size >= 2 && (unsigned char)ids->data[0] == 0x1f && (unsigned char)ids->data[1] == 0x8b) goto fail;
+  if (!ids_validate(ids)) goto fail;
+  close(fd);
+  return ids;
+fail:
+  close(fd);
+  cpci_ids_close(ids);
+  return NULL;
+}
+
+void cpci_ids_close(cpci_ids *ids) {
+  if (!ids) return;
+  free(ids->data);
+  free(ids);
+}
+
+/* Copies a name as libpci's format_name does into a caller's buffer (snprintf, "..." when cut). */
+static int ids_format(char *buf, int size, const char *fmt, const char *name, int name_len, const char *num) {
+  char text[IDS_LINE];
+  memcpy(text, name, (size_t)name_len);
+  text[name_len] = 0;
+  int res = snprintf(buf, (size_t)size, fmt, text, num);
+  if (res >= size && size >= 4) buf[size - 2] = buf[size - 3] = buf[size - 4] = '.';
+  else if (res < 0 || res >= size) return -1;
+  return 1;
+}
+
+int cpci_ids_vendor(cpci_ids *ids, int vendor, char *buf, int size) {
+  if (vendor < 0 || vendor > 0xffff || ids->vendor_block[vendor] < 0) return 0;
+  return ids_format(buf, size, "%s", ids->data + ids->vendor_name[vendor], ids->vendor_name_len[vendor], "");
+}
+
+/* The name on the first line at nesting level 1 of a block whose ID (`digits` hex digits) is `id`. */
+static int ids_in_block(cpci_ids *ids, int32_t block, int digits, int id, char *buf, int size, const char *fmt, const char *num) {
+  char line[IDS_LINE];
+  size_t at = (size_t)block, len;
+  while (at < ids->size) {
+    long next = ids_line(ids, at, line, &len);
+    if (next < 0) return -1;
+    at = (size_t)next;
+    char *p = line;
+    while (ids_white(*p)) p++;
+    if (!*p || *p == '#') continue;
+    if (line[0] != '\t') return 0; /* the next top-level entry: the block ended */
+    if (line[1] == '\t') continue;
+    p = line + 1;
+    if (ids_hex(p, digits) != id) continue;
+    p += digits + 1;
+    while (ids_white(*p)) p++;
+    return ids_format(buf, size, fmt, p, (int)strlen(p), num);
+  }
+  return 0;
+}
+
+int cpci_ids_device(cpci_ids *ids, int vendor, int device, char *buf, int size) {
+  if (vendor < 0 || vendor > 0xffff || ids->vendor_block[vendor] < 0) return 0;
+  return ids_in_block(ids, ids->vendor_block[vendor], 4, device, buf, size, "%s", "");
+}
+
+int cpci_ids_class(cpci_ids *ids, int class_id, char *buf, int size) {
+  int base = (class_id >> 8) & 0xff;
+  if (ids->class_block[base] < 0) return 0;
+  int found = ids_in_block(ids, ids->class_block[base], 2, class_id & 0xff, buf, size, "%s", "");
+  if (found != 0) return found;
+  /* libpci falls back to the class's own name and then prints the number too */
+  char num[16];
+  snprintf(num, sizeof num, "%04x", class_id & 0xffff);
+  return ids_format(buf, size, "%s [%s]", ids->data + ids->class_name[base], ids->class_name_len[base], num);
+}

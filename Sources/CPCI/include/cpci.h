@@ -51,4 +51,16 @@ int cpci_exists_at(int dirfd, const char *path);
 int cpci_read_entries(int fd, char *buf, int size);
 void cpci_close_fd(int fd);
 
+/*
+ * pci.ids lookups without libpci's full load (see cpci.c). cpci_ids_open reads and checks the whole
+ * file with libpci's rules and returns NULL whenever libpci might answer differently (a parse error,
+ * anything unusual): then use cpci_*_name. Lookups: 1 found (name in buf), 0 not in the file.
+ */
+typedef struct cpci_ids cpci_ids;
+cpci_ids *cpci_ids_open(const char *path);
+void cpci_ids_close(cpci_ids *ids);
+int cpci_ids_vendor(cpci_ids *ids, int vendor, char *buf, int size);
+int cpci_ids_device(cpci_ids *ids, int vendor, int device, char *buf, int size);
+int cpci_ids_class(cpci_ids *ids, int class_id, char *buf, int size);
+
 #endif

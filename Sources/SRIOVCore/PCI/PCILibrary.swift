@@ -10,6 +10,16 @@ public struct PCIError: Error, Sendable, CustomStringConvertible {
 /// hash), so each task or thread opens its own.
 public final class PCILibrary {
   private let handle: OpaquePointer
+  private let idsPath: String?
+  /// pci.ids read by `cpci_ids_open` on the first lookup; see `names`.
+  private var ids: IDsState = .notLoaded
+
+  private enum IDsState {
+    case notLoaded
+    case checked(OpaquePointer)
+    /// libpci answers (no explicit file, or one `cpci_ids_open` would not vouch for).
+    case libpci
+  }
 
   /// Opens libpci with the sysfs method forced on `<root>/sys/bus/pci` (never the real machine as a
   /// fallback) and, when given, a pci.ids file.
@@ -20,9 +30,31 @@ public final class PCILibrary {
     }
     guard let opened else { throw PCIError(message: Self.lastMessage("cannot initialise libpci")) }
     handle = opened
+    self.idsPath = idsPath
   }
 
-  deinit { cpci_close(handle) }
+  deinit {
+    if case .checked(let table) = ids { cpci_ids_close(table) }
+    cpci_close(handle)
+  }
+
+  /// The checked pci.ids table, loaded on first use; nil: ask libpci. A report needs a handful of
+  /// names, and libpci parses all of pci.ids (1.3 MB) for the first one; the table checks the file
+  /// with libpci's rules and rescans one block per lookup. On any doubt libpci answers, so names and
+  /// errors (`Parse error at ..., line N`) are libpci's.
+  private func table() -> OpaquePointer? {
+    switch ids {
+    case .checked(let table): return table
+    case .libpci: return nil
+    case .notLoaded:
+      guard let idsPath, let table = idsPath.withCString({ cpci_ids_open($0) }) else {
+        ids = .libpci
+        return nil
+      }
+      ids = .checked(table)
+      return table
+    }
+  }
 
   /// Config space as the decoders (`portType`, `acs`, `sriov`, `readableSize`, the header) need it,
   /// read in small pieces: the header, the capability chains and the ACS and SR-IOV bodies. Bytes
@@ -38,15 +70,20 @@ public final class PCILibrary {
   }
 
   public func vendorName(_ vendor: PCIID) throws(PCIError) -> String? {
-    try lookup { cpci_vendor_name(handle, Int32(vendor.value), $0, $1) }
+    if let table = table() { return try lookup { cpci_ids_vendor(table, Int32(vendor.value), $0, $1) } }
+    return try lookup { cpci_vendor_name(handle, Int32(vendor.value), $0, $1) }
   }
 
   public func deviceName(vendor: PCIID, device: PCIID) throws(PCIError) -> String? {
-    try lookup { cpci_device_name(handle, Int32(vendor.value), Int32(device.value), $0, $1) }
+    if let table = table() {
+      return try lookup { cpci_ids_device(table, Int32(vendor.value), Int32(device.value), $0, $1) }
+    }
+    return try lookup { cpci_device_name(handle, Int32(vendor.value), Int32(device.value), $0, $1) }
   }
 
   public func className(_ pciClass: PCIClass) throws(PCIError) -> String? {
-    try lookup { cpci_class_name(handle, Int32(pciClass.classID), $0, $1) }
+    if let table = table() { return try lookup { cpci_ids_class(table, Int32(pciClass.classID), $0, $1) } }
+    return try lookup { cpci_class_name(handle, Int32(pciClass.classID), $0, $1) }
   }
 
   private func lookup(_ call: (UnsafeMutablePointer<CChar>, Int32) -> Int32) throws(PCIError) -> String? {
