@@ -247,21 +247,20 @@ enum { IDS_NONE = -1, IDS_VENDOR, IDS_DEVICE, IDS_SUBSYSTEM, IDS_CLASS, IDS_SUBC
 
 /* One line as libpci sees it: copied into `line` (NUL-terminated, cut at CR/LF, one trailing blank
    dropped). Returns the offset of the next line, or -1 when the line is one libpci might read
-   differently (NUL byte, too long). */
+   differently (too long; NUL bytes are refused for the whole file). */
 static long ids_line(const struct cpci_ids *ids, size_t at, char *line, size_t *len) {
-  size_t end = at;
-  while (end < ids->size && ids->data[end] != '\n') end++;
-  size_t n = end - at;
+  const char *start = ids->data + at;
+  const char *newline = memchr(start, '\n', ids->size - at);
+  size_t n = newline ? (size_t)(newline - start) : ids->size - at;
   if (n >= IDS_LINE - 2) return -1;
-  memcpy(line, ids->data + at, n);
+  size_t next = newline ? at + n + 1 : ids->size;
+  const char *cr = memchr(start, '\r', n);
+  if (cr) n = (size_t)(cr - start);
+  memcpy(line, start, n);
   line[n] = 0;
-  if (memchr(line, 0, n)) return -1;
-  char *p = line;
-  while (*p && *p != '\r') p++;
-  *p = 0;
-  if (p > line && ids_white(p[-1])) *--p = 0;
-  *len = (size_t)(p - line);
-  return (long)(end < ids->size ? end + 1 : end);
+  if (n > 0 && ids_white(line[n - 1])) line[--n] = 0;
+  *len = n;
+  return (long)next;
 }
 
 /* Per-block duplicate tracking, as libpci's hash insert would report "Duplicate entry". */
@@ -419,6 +418,8 @@ cpci_ids *cpci_ids_open(const char *path) {
   }
   /* gzip (libpci reads it through zlib) */
   if (ids->size >= 2 && (unsigned char)ids->data[0] == 0x1f && (unsigned char)ids->data[1] == 0x8b) goto fail;
+  /* a NUL byte ends a line early for libpci's fgets-based reader */
+  if (memchr(ids->data, 0, ids->size)) goto fail;
   if (!ids_validate(ids)) goto fail;
   close(fd);
   return ids;

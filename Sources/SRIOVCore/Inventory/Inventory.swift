@@ -257,8 +257,10 @@ public struct Inventory: Sendable {
       case .missing: continue
       case .unusual: return nil
       case .text(let target):
-        guard let resolved = listing.real.appendingLinkTarget(target) else { return nil }
-        guard let address = nearestPCIAddress(in: resolved) else { continue }
+        // `nearestPCIAddress(in: listing.real.appendingLinkTarget(target))` without building the path.
+        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, addressShaped, addressShaped)
+        else { return nil }
+        guard let address = nearest else { continue }
         result[address, default: []].append(name)
       }
     }
@@ -277,7 +279,16 @@ public struct Inventory: Sendable {
   /// `DDDD:BB:DD.F` or `BB:DD.F`, hex digits in either case, device < 32, function 0-7).
   static func addressShaped(_ name: String) -> PCIAddress? {
     var name = name
-    return name.withUTF8 { bytes -> PCIAddress? in
+    return name.withUTF8 { address(bytes: $0) }
+  }
+
+  static func addressShaped(_ name: Substring) -> PCIAddress? {
+    var name = name
+    return name.withUTF8 { address(bytes: $0) }
+  }
+
+  private static func address(bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
+    do {
       let count: Int = bytes.count
       guard count == 12 || count == 7 else { return nil }
       let base: Int = count == 12 ? 5 : 0

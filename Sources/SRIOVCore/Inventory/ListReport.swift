@@ -25,14 +25,19 @@ public struct ListReport: Sendable {
     let pci = try host.openPCI()
     let names = DeviceNames(pci: pci)
     var entries: [Entry] = []
+    // VFs already listed under their PF (a VF's address sorts after its PF's: routing ID = PF's + offset).
+    // The kernel gives VFs no SR-IOV capability and always a physfn link, so they are not asked again.
+    var listedVFs: Set<PCIAddress> = []
     for address in try inventory.allAddresses() {
       // Resolving the device's own link first turns a link out of the root into an error, not a skip.
       _ = try inventory.upstreamBridges(of: address)
+      if listedVFs.contains(address) { continue }
       let isPF = inventory.has(.sriovTotalVFs, of: address)
       // VFs appear under their PF, never as entries of their own.
       guard isPF || (allNICs && !inventory.has(.physfn, of: address)) else { continue }
       let device = try inventory.device(address)
       guard isPF || device.pciClass.isNetwork else { continue }
+      for link in device.sriov?.vfs ?? [] { listedVFs.insert(link.address) }
       let vfs = try (device.sriov?.vfs ?? []).map { link in
         VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
       }

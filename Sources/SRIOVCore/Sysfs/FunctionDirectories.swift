@@ -147,6 +147,40 @@ final class FunctionDirectories: Sendable {
     }
   }
 
+  /// The last component (nearest the end) of `base.appendingLinkTarget(target)` that `match` accepts,
+  /// as `.some(nil)` when none does; nil when the target leaves the root. No path is built.
+  static func nearestComponent<T>(
+    of target: String, from base: HostPath, _ matchName: (Substring) -> T?, _ matchBase: (String) -> T?
+  ) -> T?? {
+    let bytes = target.utf8
+    guard bytes.first != UInt8(ascii: "/") else { return nil }
+    var depth = base.components.count
+    var names: [Substring] = []
+    var start = bytes.startIndex
+    while start != bytes.endIndex {
+      let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+      let length: Int = bytes.distance(from: start, to: end)
+      if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[bytes.index(after: start)] == UInt8(ascii: ".") {
+        if !names.isEmpty {
+          names.removeLast()
+        } else {
+          guard depth > 0 else { return nil }
+          depth -= 1
+        }
+      } else if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: ".")) {
+        names.append(target[start..<end])
+      }
+      start = end == bytes.endIndex ? end : bytes.index(after: end)
+    }
+    for name in names.reversed() {
+      if let found = matchName(name) { return .some(found) }
+    }
+    for component in base.components[0..<depth].reversed() {
+      if let found = matchBase(component) { return .some(found) }
+    }
+    return .some(nil)
+  }
+
   /// `base.appendingLinkTarget(target)?.lastComponent`, as `.some(nil)` for the root; nil when the
   /// target leaves the root.
   static func lastComponent(of target: String, from base: HostPath) -> String?? {
