@@ -23,7 +23,11 @@ public final class PCILibrary {
 
   /// Opens libpci with the sysfs method forced on `<root>/sys/bus/pci` (never the real machine as a
   /// fallback) and, when given, a pci.ids file.
-  public init(sysfsBusPCI: String, idsPath: String?) throws(PCIError) {
+  /// Where names come from: the checked pci.ids table (libpci whenever it cannot vouch for the
+  /// file), or libpci alone (tests compare the two).
+  public enum NameSource: Sendable { case checkedTable, libpci }
+
+  public init(sysfsBusPCI: String, idsPath: String?, names: NameSource = .checkedTable) throws(PCIError) {
     let opened: OpaquePointer? = sysfsBusPCI.withCString { bus in
       if let idsPath { return idsPath.withCString { cpci_open(bus, $0) } }
       return cpci_open(bus, nil)
@@ -31,6 +35,7 @@ public final class PCILibrary {
     guard let opened else { throw PCIError(message: Self.lastMessage("cannot initialise libpci")) }
     handle = opened
     self.idsPath = idsPath
+    if names == .libpci { ids = .libpci }
   }
 
   deinit {
