@@ -1,0 +1,57 @@
+import ArgumentParser
+import SRIOVCore
+
+struct ApplyState: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "apply",
+    abstract: "Make the host match a desired-state file (YAML or JSON).",
+    discussion: """
+      Plans autoprobe and VF counts first, then drivers, then VF settings, and runs the plan under the \
+      host lock. A failure stops the run and undoes what can be undone (settings, drivers, autoprobe); \
+      VFs destroyed by a count change cannot come back, which --dry-run says up front. Applying the same \
+      file again changes nothing. See docs/apply.md.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file")) var file: String
+  @Flag(name: .long, help: "Print the plan (and every VF a count change destroys); change nothing.") var dryRun = false
+  @Flag(name: .long, help: "Exit 0 when nothing had to change, 2 when something changed (or would, with --dry-run), 1 on failure.")
+  var detailedExitcode = false
+  @Flag(name: .long, help: "Destroy or rebind VFs even when they are in use.") var force = false
+  @Option(name: .long, help: ArgumentHelp("Seconds to wait for VFs to appear and drivers to bind.", valueName: "seconds"))
+  var timeout: Double = 120
+
+  func run() throws {
+    guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(timeout))") }
+    let (state, _) = try DesiredState.load(path: file)
+    let host = try global.host(environment: Process.environment)
+    // No rtnetlink VF control in this build yet: files with VF settings are refused with a hint.
+    let apply = Apply(sysfs: host.sysfs, settingsControl: nil, timeout: timeout)
+    let outcome = try apply.run(state, force: force, dryRun: dryRun)
+    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    if let error = outcome.error { throw error }
+    if detailedExitcode && outcome.changed { throw ExitCode(2) }
+  }
+}
+
+struct PersistState: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "persist",
+    abstract: "Install a desired-state file and a systemd unit that applies it at boot.",
+    discussion: """
+      Writes ROOT/etc/sriovctl/desired-state.yaml, ROOT/etc/systemd/system/sriovctl.service and its \
+      multi-user.target.wants link. The unit runs 'sriovctl apply' after udev has settled and before \
+      network-pre.target. --dry-run prints the unit and writes nothing.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file")) var file: String
+  @Flag(name: .long, help: "Print what would be written and the unit; write nothing.") var dryRun = false
+
+  func run() throws {
+    let (_, text) = try DesiredState.load(path: file)
+    let root = global.root ?? Process.environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+    let outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun)
+    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+  }
+}
