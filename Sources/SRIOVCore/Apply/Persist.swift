@@ -22,7 +22,6 @@ public struct Persist: Sendable {
     # Installed by 'sriovctl persist': applies /etc/sriovctl/desired-state.yaml at every boot.
     [Unit]
     Description=Apply the SR-IOV desired state (sriovctl)
-    Documentation=man:sriovctl(8)
     # Early: PF drivers must be bound (udev settled), the VFs must exist before the network
     # managers (ordered after network-pre.target) look for their interfaces.
     DefaultDependencies=no
