@@ -187,8 +187,8 @@ struct ApplyPlanTests {
 
 @Suite("desired-state file errors")
 struct DesiredStateErrorTests {
-  private func message(_ text: String) -> String? {
-    do { _ = try DesiredState.parse(text, source: "f.yaml"); return nil } catch let e as DesiredStateError {
+  private func message(_ text: String, source: String = "f.yaml") -> String? {
+    do { _ = try DesiredState.parse(text, source: source); return nil } catch let e as DesiredStateError {
       return e.message + (e.hint.map { " | hint: \($0)" } ?? "")
     } catch { return "unexpected \(error)" }
   }
@@ -254,5 +254,9 @@ struct DesiredStateErrorTests {
     #expect(pf.count == 2)
     #expect(pf.driver(forVF: 1)?.name == "vfio-pci")
     #expect(pf.settings(forVF: 1) == VFSettingsRequest(vlan: 7, trust: true))
+    // The same text as YAML, and JSON-only strictness for .json files.
+    #expect(try DesiredState.parse(text, source: "f.yaml").pfs == state.pfs)
+    #expect(message("{\"version\": 1, \"pfs\": [],}", source: "f.json")?.hasPrefix("f.json:1: ") == true)
+    #expect(message("{\"version\": 1, \"pfs\": []}", source: "f.json") == nil)
   }
 }

@@ -110,12 +110,15 @@ public struct DesiredState: Sendable, Equatable {
 
   public static let version = 1
 
-  /// Parses and checks the file's text. `source` names the file in messages. Errors say the line and
+  /// Parses and checks the file's text (JSON when `source` ends in `.json`, else YAML). `source`
+  /// names the file in messages. Errors say the line and
   /// the field; nothing is read from the host here (selectors are resolved when planning).
   public static func parse(_ text: String, source: String) throws -> DesiredState {
     let root: DocumentNode
     do {
-      root = try Document.parseYAML(text, source: source)
+      // `.json` files get the strict JSON reader; YAML files may hold JSON too (flow style).
+      let isJSON = source.lowercased().hasSuffix(".json")
+      root = isJSON ? try Document.parseJSON(text, source: source) : try Document.parseYAML(text, source: source)
     } catch {
       throw DesiredStateError(source: source, line: error.position.line, field: "",
         problem: "\(error.message) (column \(error.position.column))",
