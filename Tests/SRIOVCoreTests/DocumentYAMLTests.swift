@@ -118,3 +118,15 @@ private func parseError(_ text: String) -> DocumentError? {
     #expect(error.description.hasPrefix("t.yaml:\(line):\(column): "))
   }
 }
+
+@Suite struct DocumentYAMLJSONParityTests {
+  /// JSON is a subset of the YAML we read: both readers give the same tree, positions included.
+  @Test(arguments: [
+    "{\"version\": 1, \"pfs\": [{\"address\": \"0000:3b:00.0\", \"vfs\": {\"count\": 4, \"autoprobe\": false}}]}",
+    "{\n  \"a\": [1, -2, 3.5, 1e3, true, false, null],\n  \"b\": {\"c\": \"d\\u00e9\\n\"},\n  \"e\": []\n}\n",
+    "[\"x\", {\"y\": {}}]",
+  ])
+  func sameTreeAsTheJSONReader(text: String) throws {
+    #expect(try Document.parseYAML(text, source: "f") == Document.parseJSON(text, source: "f"))
+  }
+}

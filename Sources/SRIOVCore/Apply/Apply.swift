@@ -128,7 +128,8 @@ public struct Apply: Sendable {
     var settings: PFVFSettings? = nil
     if desired.wantsSettings {
       guard let settingsControl else {
-        throw DesiredStateError(source: source, line: desired.line, field: desired.field + ".vfs.per_vf",
+        let entry = desired.perVF.first { !$0.settings.isEmpty }
+        throw DesiredStateError(source: source, line: entry?.line ?? desired.line, field: entry?.field ?? desired.field,
           problem: "VF settings need rtnetlink, which this build of sriovctl cannot use yet",
           hint: "remove the VF settings (keep count, autoprobe and drivers), or use a build where 'sriovctl set' exists")
       }

@@ -107,7 +107,7 @@ else
   printf 'version: 1\npfs:\n  - address: "%s"\n    vfs:\n      per_vf: [{vf: 0, trust: true}]\n' "$IGB" >"$W/settings.yaml"
   sc apply -f "$W/settings.yaml" --dry-run
   expect "exit status" "$SC_RC" 1
-  [[ $SC_ERR == *"settings.yaml:5: field 'pfs[0].vfs.per_vf': VF settings need rtnetlink"* ]] && ok "refused with the file line" || fail "stderr: $SC_ERR"
+  [[ $SC_ERR == *"settings.yaml:5: field 'pfs[0].vfs.per_vf[0]': VF settings need rtnetlink"* ]] && ok "refused with the file line" || fail "stderr: $SC_ERR"
 fi
 
 section "cleanup"
