@@ -26,6 +26,7 @@ struct ApplyState: ParsableCommand {
     let (state, _) = try DesiredState.load(path: file)
     let host = try global.host(environment: Process.environment)
     // No rtnetlink VF control in this build yet: files with VF settings are refused with a hint.
+    // Once `set` is in: `settingsControl: try host.vfSettingsSource()?.control`.
     let apply = Apply(sysfs: host.sysfs, settingsControl: nil, timeout: timeout)
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
     Output.write(global.json ? outcome.json().rendered() : outcome.text())

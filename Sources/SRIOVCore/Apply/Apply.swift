@@ -1,15 +1,15 @@
 /// `apply`: resolves a desired state against the host, plans, and (unless a dry run) executes the
 /// plan under the host lock, stopping at the first failure and undoing what can be undone.
-public struct Apply: Sendable {
+public struct Apply {
   public let sysfs: any Sysfs
   /// VF settings (rtnetlink); nil in a build without it: files with settings are refused.
-  public let settingsControl: (any VFSettingsControl & Sendable)?
+  public let settingsControl: (any VFSettingsControl)?
   public let lifecycle: Lifecycle
   /// Seconds to wait for VFs to appear and for drivers to bind.
   public let timeout: Double
   typealias Layout = SysfsLayout
 
-  public init(sysfs: any Sysfs, settingsControl: (any VFSettingsControl & Sendable)?, clock: any LifecycleClock = MonotonicClock(),
+  public init(sysfs: any Sysfs, settingsControl: (any VFSettingsControl)?, clock: any LifecycleClock = MonotonicClock(),
               pollInterval: Double = 0.1, timeout: Double = 120) {
     self.sysfs = sysfs
     self.settingsControl = settingsControl
