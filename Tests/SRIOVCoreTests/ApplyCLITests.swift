@@ -68,6 +68,17 @@ struct ApplyCLITests {
       #expect(second.stdout == "\(file): nothing to do: the host matches \(file)\n")
       let plain = try runCLI(["apply", "--root", root, "-f", file])
       #expect(plain.status == 0)
+      // A real run's JSON: the applied action, nothing else.
+      let back = try desiredFile("version: 1\npfs:\n  - {address: \"3b:00.1\", vfs: {autoprobe: true}}\n", in: root, name: "back.yaml")
+      let json = try runCLI(["apply", "--root", root, "-f", back, "--json", "--detailed-exitcode"])
+      #expect(json.status == 2)
+      let result = try #require(try JSONValue(parsing: json.stdout)["result"])
+      #expect(result["dry_run"] == false)
+      #expect(result["applied"]?.array?.map { $0["description"] ?? .null } == ["0000:3b:00.1: sriov_drivers_autoprobe 0 -> 1"])
+      #expect(result["applied"]?.array?.first?["from"] == "0")
+      #expect(result["applied"]?.array?.first?["to"] == "1")
+      for key in ["unchanged", "rolled_back", "failed", "skipped", "destroys", "refusals"] { #expect(result[key] == [], "\(key)") }
+      #expect(result["message"] == "applied 1 change(s)")
     }
   }
 

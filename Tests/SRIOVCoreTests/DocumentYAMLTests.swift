@@ -86,6 +86,7 @@ private func parseError(_ text: String) -> DocumentError? {
     let node = try parse("---\na: \"x\\ty\\u00e9\\\"\"\nb: 'a # not a comment'\n")
     #expect(node["a"]?.string == "x\ty\u{e9}\"")
     #expect(node["b"]?.string == "a # not a comment")
+    #expect(try parse("\u{FEFF}a: 1\n")["a"]?.position == SourcePosition(line: 1, column: 4))
     #expect(try parse("").isNull)
     #expect(try parse("# only a comment\n").isNull)
   }

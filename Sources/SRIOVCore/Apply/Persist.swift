@@ -43,6 +43,9 @@ public struct Persist: Sendable {
 
     """
 
+  /// The largest desired-state file read (4 MiB).
+  static let maxFileSize = 4 << 20
+
   public init(root: String) { self.root = root }
 
   /// One file or link `persist` puts in place.
@@ -50,8 +53,7 @@ public struct Persist: Sendable {
     public let path: HostPath
     /// "file" or "symlink".
     public let kind: String
-    /// Whether it had to be written (false: already in place, or a dry run).
-    public let written: Bool
+    /// Already in place: nothing written.
     public let upToDate: Bool
   }
 
@@ -88,9 +90,9 @@ public struct Persist: Sendable {
     var items: [Item] = []
     for (path, content) in files {
       let full = try absolute(path, create: !dryRun)
-      let same = full.map { readFile($0) == content } ?? false
+      let same = full.map { (try? readFile($0)) == content } ?? false
       if !same && !dryRun { try writeAtomically(content, to: full!, shown: path) }
-      items.append(Item(path: path, kind: "file", written: !same && !dryRun, upToDate: same))
+      items.append(Item(path: path, kind: "file", upToDate: same))
     }
     let link = try absolute(Self.enableLink, create: !dryRun)
     let current: String? = link.flatMap(readLink)
@@ -101,7 +103,7 @@ public struct Persist: Sendable {
         throw failure(Self.enableLink, "cannot create the enable link", Errno(rawValue: Glibc.errno))
       }
     }
-    items.append(Item(path: Self.enableLink, kind: "symlink", written: !same && !dryRun, upToDate: same))
+    items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: same))
     return Outcome(dryRun: dryRun, items: items)
   }
 
@@ -175,16 +177,20 @@ public struct Persist: Sendable {
   }
 }
 
-/// The whole content of a regular file; nil when it cannot be read.
-func readFile(_ full: String) -> String? {
-  guard let descriptor = try? FileDescriptor.open(full, .readOnly, options: [.closeOnExec]) else { return nil }
+/// The whole content of a file.
+func readFile(_ full: String) throws(Errno) -> String {
+  let descriptor: FileDescriptor
+  do { descriptor = try FileDescriptor.open(full, .readOnly, options: [.closeOnExec]) } catch { throw error as? Errno ?? .ioError }
   defer { try? descriptor.close() }
   var result: [UInt8] = []
   var buffer = [UInt8](repeating: 0, count: 65536)
   while true {
-    guard let count = try? buffer.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) else { return nil }
+    let count: Int
+    do { count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch { throw error as? Errno ?? .ioError }
     if count == 0 { break }
     result.append(contentsOf: buffer[0..<count])
+    // The file describes a host: anything this large is not a desired-state file.
+    if result.count > Persist.maxFileSize { throw .fileTooLarge }
   }
   return String(decoding: result, as: UTF8.self)
 }
@@ -193,17 +199,15 @@ extension DesiredState {
   /// Reads and parses the file at `path` (as the user typed it; not inside `--root`: the file
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
-    let descriptor: FileDescriptor
-    do { descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) } catch {
-      throw SRIOVError(path, "cannot read the desired-state file: \((error as? Errno)?.description ?? "\(error)")",
-        hint: "check the path given with -f")
-    }
-    try? descriptor.close()
-    guard let text = readFile(path) else {
-      throw SRIOVError(path, "cannot read the desired-state file", hint: "is it a regular, readable file?")
-    }
-    guard text.utf8.count <= 4 << 20 else {
-      throw SRIOVError(path, "the desired-state file is larger than 4 MiB", hint: "is it the right file?")
+    let text: String
+    do { text = try readFile(path) } catch {
+      let hint: String = switch error {
+      case .permissionDenied: "run as root (sudo), or make the file readable"
+      case .isDirectory: "give the file, not its directory"
+      case .fileTooLarge: "a desired-state file is at most \(Persist.maxFileSize >> 20) MiB; is it the right file?"
+      default: "check the path given with -f"
+      }
+      throw SRIOVError(path, "cannot read the desired-state file: \(error.description)", hint: hint)
     }
     return (try parse(text, source: path), text)
   }

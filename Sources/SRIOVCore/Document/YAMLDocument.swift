@@ -29,7 +29,9 @@ struct YAMLParser {
 
   init(text: String, source: String) {
     var split: [[Unicode.Scalar]] = [[]]
-    for scalar in text.unicodeScalars {
+    // A byte-order mark some editors put first is not part of the first key.
+    let scalars = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text).unicodeScalars.dropFirst() : Substring(text).unicodeScalars[...]
+    for scalar in scalars {
       if scalar == "\n" { split.append([]) } else { split[split.count - 1].append(scalar) }
     }
     lines = split.map { line in line.last == "\r" ? Array(line.dropLast()) : line }
