@@ -14,6 +14,8 @@ public struct Persist: Sendable {
 
   public static let statePath = HostPath("etc/sriovctl/desired-state.yaml")
   public static let unitPath = HostPath("etc/systemd/system/sriovctl.service")
+  /// What the unit runs (where the Debian package installs it).
+  public static let binary = "/usr/bin/sriovctl"
   /// What `systemctl enable` creates for `WantedBy=multi-user.target`.
   public static let enableLink = HostPath("etc/systemd/system/multi-user.target.wants/sriovctl.service")
 
@@ -60,10 +62,15 @@ public struct Persist: Sendable {
   public struct Outcome: Sendable {
     public let dryRun: Bool
     public let items: [Item]
+    /// Whether `ROOT/usr/bin/sriovctl` (what the unit runs) exists.
+    public let binaryPresent: Bool
     public var changed: Bool { items.contains { !$0.upToDate } }
 
     public func text() -> String {
       var out = ""
+      if !binaryPresent {
+        out += "warning: the unit runs \(Persist.binary), which is not there: it will fail at boot until sriovctl is installed there (the Debian package does; make install needs PREFIX=/usr)\n"
+      }
       for item in items {
         let verb = item.upToDate ? "unchanged" : (dryRun ? "would write" : "wrote")
         out += "\(verb) \(item.path)\(item.kind == "symlink" ? " -> /\(Persist.unitPath.components.joined(separator: "/"))" : "")\n"
@@ -77,7 +84,8 @@ public struct Persist: Sendable {
         .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate))])
       }
       return JSON.document([("result", .object([
-        ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(Persist.unitText)), ("changed", .bool(changed)),
+        ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(Persist.unitText)),
+        ("binary_present", .bool(binaryPresent)), ("changed", .bool(changed)),
       ]))])
     }
   }
@@ -104,7 +112,8 @@ public struct Persist: Sendable {
       }
     }
     items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: same))
-    return Outcome(dryRun: dryRun, items: items)
+    let binary = RootedSysfs(root: root).absolute(HostPath(String(Self.binary.dropFirst())))
+    return Outcome(dryRun: dryRun, items: items, binaryPresent: access(binary, X_OK) == 0)
   }
 
   // MARK: files inside the root
