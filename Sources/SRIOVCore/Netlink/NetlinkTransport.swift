@@ -1,0 +1,101 @@
+import SystemPackage
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Moves whole datagrams to and from the kernel. The live one is an `AF_NETLINK` socket; tests replay
+/// recorded replies and keep what was sent.
+public protocol NetlinkTransport: AnyObject {
+  func send(_ bytes: [UInt8]) throws
+  /// One datagram (it may hold several messages).
+  func receive() throws -> [UInt8]
+}
+
+/// An `AF_NETLINK`/`NETLINK_ROUTE` socket. The kernel binds it on first send; replies come back to
+/// this socket only. Errors are `Errno`.
+public final class NetlinkSocket: NetlinkTransport {
+  private let fd: Int32
+
+  public init(receiveTimeoutSeconds: Int = 10) throws {
+    let type: Int32 = Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    let fd: Int32 = socket(AF_NETLINK, type, NetlinkConstants.netlinkRoute)
+    guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    self.fd = fd
+    // A kernel that never answers must not hang the tool.
+    var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  }
+
+  deinit { close(fd) }
+
+  public func send(_ bytes: [UInt8]) throws {
+    while true {
+      let sent: Int = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+      if sent == bytes.count { return }
+      let e: Int32 = Glibc.errno
+      if sent < 0 && e == EINTR { continue }
+      throw sent < 0 ? Errno(rawValue: e) : Errno.messageTooLong
+    }
+  }
+
+  public func receive() throws -> [UInt8] {
+    // Peek with MSG_TRUNC to learn the datagram's size: a PF with many VFs sends more than 32 KiB.
+    let peekFlags: Int32 = Int32(MSG_PEEK) | Int32(MSG_TRUNC)
+    var one: UInt8 = 0
+    var size: Int = -1
+    repeat { size = recv(fd, &one, 0, peekFlags) } while size < 0 && Glibc.errno == EINTR
+    guard size >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    var buffer = [UInt8](repeating: 0, count: Swift.max(size, 1))
+    var got: Int = -1
+    repeat {
+      got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+    } while got < 0 && Glibc.errno == EINTR
+    guard got >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    return Array(buffer[0..<got])
+  }
+}
+
+/// Request/reply over a transport: numbers each request, drops replies to other requests, turns
+/// `NLMSG_ERROR` into the kernel's `Errno`, and collects a multipart dump up to `NLMSG_DONE`.
+public final class RouteNetlink {
+  private let transport: any NetlinkTransport
+  private var sequence: UInt32
+
+  public init(transport: any NetlinkTransport, firstSequence: UInt32 = 1) {
+    self.transport = transport
+    self.sequence = firstSequence
+  }
+
+  /// Sends one request and returns its data messages. With `NLM_F_ACK` it waits for the ack; a dump
+  /// ends at `NLMSG_DONE`; otherwise the first non-multipart reply ends it.
+  public func request(type: UInt16, flags: UInt16, payload: [UInt8]) throws -> [NetlinkMessage] {
+    let seq = sequence
+    sequence &+= 1
+    let message = NetlinkMessage(type: type, flags: flags | NetlinkConstants.flagRequest, sequence: seq, payload: payload)
+    try transport.send(message.encoded())
+    let wantsAck = flags & NetlinkConstants.flagAck != 0
+    var replies: [NetlinkMessage] = []
+    while true {
+      for reply in try NetlinkMessage.split(try transport.receive()) where reply.sequence == seq {
+        switch reply.type {
+        case NetlinkConstants.noop:
+          continue
+        case NetlinkConstants.error:
+          guard let code = HostOrder.read(Int32.self, reply.payload[...], at: 0) else {
+            throw NetlinkFormatError("NLMSG_ERROR with \(reply.payload.count) bytes")
+          }
+          if code != 0 { throw Errno(rawValue: -code) }
+          return replies  // the ack
+        case NetlinkConstants.done:
+          return replies
+        case NetlinkConstants.overrun:
+          throw NetlinkFormatError("the kernel dropped data (NLMSG_OVERRUN)")
+        default:
+          replies.append(reply)
+          if reply.flags & NetlinkConstants.flagMulti == 0 && !wantsAck { return replies }
+        }
+      }
+    }
+  }
+}
