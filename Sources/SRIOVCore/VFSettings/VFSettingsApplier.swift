@@ -92,7 +92,7 @@ public struct VFSettingsApplier {
     }
     outcome.applied = done
     if let failure {
-      outcome.failed.append(.init(setting: failure.setting, error: failure.error.message))
+      outcome.failed.append(.init(setting: failure.setting, error: failure.error.problem))
       rollBack(done, to: before, target: target, outcome: &outcome)
       let undone = outcome.rolledBack.map(\.name)
       let state = outcome.applied.isEmpty
@@ -117,7 +117,7 @@ public struct VFSettingsApplier {
         outcome.applied.removeAll { $0 == setting }
         outcome.rolledBack.append(setting)
       } catch {
-        outcome.failed.append(.init(setting: restore, error: "restoring: " + VFSettingsErrors.explain(error, setting: restore, target: target).message))
+        outcome.failed.append(.init(setting: restore, error: "restoring: " + VFSettingsErrors.explain(error, setting: restore, target: target).problem))
       }
     }
   }
