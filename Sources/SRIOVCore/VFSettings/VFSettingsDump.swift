@@ -35,14 +35,14 @@ public enum VFSettingsDump {
     var dump: [String: PFVFSettings] = [:]
     for pf in pfs {
       guard let name = pf["netdev"]?.string, (try? NetdevName(parsing: name)) != nil else {
-        throw fail(pf, "expected \"netdev\": an interface name")
+        throw fail(pf["netdev"] ?? pf, "expected \"netdev\": an interface name")
       }
-      guard let numVFs = pf["num_vfs"]?.integer, numVFs >= 0 else { throw fail(pf, "expected \"num_vfs\": a count") }
-      guard let vfs = pf["vfs"]?.elements else { throw fail(pf, "expected \"vfs\": a list") }
+      guard let numVFs = pf["num_vfs"]?.integer, numVFs >= 0 else { throw fail(pf["num_vfs"] ?? pf, "expected \"num_vfs\": a count") }
+      guard let vfs = pf["vfs"]?.elements else { throw fail(pf["vfs"] ?? pf, "expected \"vfs\": a list") }
       var settings: [Int: VFSettings] = [:]
       for vf in vfs {
-        guard let index = vf["vf"]?.integer, index >= 0 else { throw fail(vf, "expected \"vf\": a VF index") }
-        guard let node = vf["settings"], node.entries != nil else { throw fail(vf, "expected \"settings\": a mapping") }
+        guard let index = vf["vf"]?.integer, index >= 0 else { throw fail(vf["vf"] ?? vf, "expected \"vf\": a VF index") }
+        guard let node = vf["settings"], node.entries != nil else { throw fail(vf["settings"] ?? vf, "expected \"settings\": a mapping") }
         settings[index] = try decodeSettings(node, fail: fail)
       }
       dump[name] = PFVFSettings(numVFs: numVFs, vfs: settings)
