@@ -21,8 +21,13 @@ func hex(_ text: String) -> [UInt8] {
 final class ReplayTransport: NetlinkTransport {
   var replies: [[UInt8]]
   var sent: [[UInt8]] = []
+  let portID: UInt32?
 
-  init(_ replies: [[UInt8]]) { self.replies = replies }
+  /// The recorded replies were sent to port 0x1234.
+  init(_ replies: [[UInt8]], portID: UInt32? = 0x1234) {
+    self.replies = replies
+    self.portID = portID
+  }
 
   func send(_ bytes: [UInt8]) throws { sent.append(bytes) }
 
@@ -210,6 +215,23 @@ struct NetlinkReplyTests {
   @Test func staleRepliesAreSkipped() throws {
     let transport = ReplayTransport([ack(seq: 7, errno: 22), ack(seq: 1)])
     #expect(try RouteNetlink(transport: transport).request(type: 19, flags: 4, payload: []).isEmpty)
+    // Same sequence number, another port: not ours either.
+    let otherPort = ReplayTransport([ack(seq: 1, errno: 22)], portID: 0x999)
+    #expect(throws: Errno.timedOut) { try RouteNetlink(transport: otherPort).request(type: 19, flags: 4, payload: []) }
+  }
+
+  @Test func liveSocketTalksToTheKernel() throws {
+    // A real RTM_GETLINK of the loopback interface (ifindex 1, no PCI parent: no IFLA_NUM_VF).
+    let socket = try NetlinkSocket()
+    #expect(socket.portID != nil && socket.portID != 0)
+    let replies = try RouteNetlink(transport: socket).request(
+      type: NetlinkConstants.rtmGetLink, flags: 0, payload: VFInfoCodec.getLinkPayload(ifindex: 1))
+    let link = try VFInfoCodec.parseLink(try #require(replies.first))
+    #expect(link.ifindex == 1 && link.name == "lo" && link.settings == nil)
+    #expect(throws: Errno.operationNotSupportedByDevice) {  // ENODEV
+      try RouteNetlink(transport: try NetlinkSocket()).request(
+        type: NetlinkConstants.rtmGetLink, flags: 0, payload: VFInfoCodec.getLinkPayload(ifindex: 0x7fff_fff0))
+    }
   }
 
   @Test func liveControlOverReplay() throws {

@@ -10,12 +10,19 @@ public protocol NetlinkTransport: AnyObject {
   func send(_ bytes: [UInt8]) throws
   /// One datagram (it may hold several messages).
   func receive() throws -> [UInt8]
+  /// The port ID the kernel assigned to this end: replies to us carry it. nil when unknown.
+  var portID: UInt32? { get }
+}
+
+extension NetlinkTransport {
+  public var portID: UInt32? { nil }
 }
 
 /// An `AF_NETLINK`/`NETLINK_ROUTE` socket. The kernel binds it on first send; replies come back to
 /// this socket only. Errors are `Errno`.
 public final class NetlinkSocket: NetlinkTransport {
   private let fd: Int32
+  public let portID: UInt32?
 
   public init(receiveTimeoutSeconds: Int = 10) throws {
     let type: Int32 = Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -25,6 +32,25 @@ public final class NetlinkSocket: NetlinkTransport {
     // A kernel that never answers must not hang the tool.
     var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    portID = Self.bindAndGetPortID(fd)
+  }
+
+  /// Binds with port 0 (the kernel picks one) and reads it back from `struct sockaddr_nl`
+  /// (`u16 nl_family, u16 pad, u32 nl_pid, u32 nl_groups`), which Glibc does not export.
+  private static func bindAndGetPortID(_ fd: Int32) -> UInt32? {
+    var address = sockaddr_storage()
+    let size = socklen_t(12)  // sizeof(struct sockaddr_nl)
+    address.ss_family = sa_family_t(AF_NETLINK)
+    let bound: Int32 = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+    }
+    guard bound == 0 else { return nil }
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let named: Int32 = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0, length >= 8 else { return nil }
+    return withUnsafeBytes(of: &address) { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self) }
   }
 
   deinit { close(fd) }
@@ -56,7 +82,8 @@ public final class NetlinkSocket: NetlinkTransport {
   }
 }
 
-/// Request/reply over a transport: numbers each request, drops replies to other requests, turns
+/// Request/reply over a transport: numbers each request, drops replies to other requests or other
+/// ports (sequence number and port ID must both match), turns
 /// `NLMSG_ERROR` into the kernel's `Errno`, and collects a multipart dump up to `NLMSG_DONE`.
 public final class RouteNetlink {
   private let transport: any NetlinkTransport
@@ -77,7 +104,9 @@ public final class RouteNetlink {
     let wantsAck = flags & NetlinkConstants.flagAck != 0
     var replies: [NetlinkMessage] = []
     while true {
-      for reply in try NetlinkMessage.split(try transport.receive()) where reply.sequence == seq {
+      let port = transport.portID
+      for reply in try NetlinkMessage.split(try transport.receive())
+      where reply.sequence == seq && (port == nil || reply.portID == port) {
         switch reply.type {
         case NetlinkConstants.noop:
           continue
