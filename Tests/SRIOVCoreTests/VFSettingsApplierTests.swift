@@ -80,6 +80,15 @@ struct VFSettingsApplierTests {
     #expect(error.hint?.hasSuffix("; nothing was changed: restored vlan, mac") == true)
   }
 
+  @Test func rateRefusedWhileTheLinkIsDown() throws {
+    let kernel = fake()
+    kernel.failures["rate"] = .invalidArgument
+    let down = VFSettingsTarget(pf: target.pf, netdev: target.netdev, driver: "igb", vf: 0, numVFs: 2, pfOperstate: "down")
+    let outcome = try VFSettingsApplier(control: kernel).run(VFSettingsRequest(minTxRate: 10), on: down, dryRun: false)
+    #expect(outcome.error?.message == "0000:03:00.0 vf 0: igb rejected min-rate 10 max-rate 0 (Invalid argument)")
+    #expect(outcome.error?.hint == "the PF link is down (eth0 operstate down): drivers reject rates until it is up; some drivers (igb, i40e) also reject any nonzero min rate; nothing was changed")
+  }
+
   @Test func unsupportedLinkState() throws {
     let kernel = fake()
     kernel.failures["link-state"] = .notSupportedOnSocket
@@ -178,7 +187,7 @@ struct VFSettingsApplierTests {
     let inventory = Inventory(sysfs: RootedSysfs(root: fixtureRoot("x710-demo")))
     let pf = try VFSettingsTarget.resolve(try DeviceRef(parsing: "enp59s0f0"), vf: 3, inventory: inventory)
     #expect(pf == VFSettingsTarget(pf: PCIAddress(strict: "0000:3b:00.0")!, netdev: try NetdevName(parsing: "enp59s0f0"),
-                                   driver: "i40e", vf: 3, numVFs: 4))
+                                   driver: "i40e", vf: 3, numVFs: 4, pfOperstate: "up"))
     let messages: [(String, Int, String)] = [
       ("3b:00.0", 4, "0000:3b:00.0: has no VF 4: VFs are 0 to 3 (sriov_numvfs is 4)"),
       ("3b:00.1", 0, "0000:3b:00.1: has no VF 0: it has no VFs (sriov_numvfs is 0)"),

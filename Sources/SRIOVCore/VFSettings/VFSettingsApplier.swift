@@ -12,14 +12,20 @@ public struct VFSettingsTarget: Sendable, Equatable {
   public let driver: String?
   public let vf: Int
   public let numVFs: Int
+  /// The PF netdev's `operstate` (`up`, `down`, ...), to explain refused rates; nil when unknown.
+  public let pfOperstate: String?
 
-  public init(pf: PCIAddress, netdev: NetdevName, driver: String?, vf: Int, numVFs: Int) {
+  public init(pf: PCIAddress, netdev: NetdevName, driver: String?, vf: Int, numVFs: Int, pfOperstate: String? = nil) {
     self.pf = pf
     self.netdev = netdev
     self.driver = driver
     self.vf = vf
     self.numVFs = numVFs
+    self.pfOperstate = pfOperstate
   }
+
+  /// Whether sysfs says the PF's link is down (`down`, `lowerlayerdown`); `unknown` is not down.
+  public var pfLinkIsDown: Bool { pfOperstate == "down" || pfOperstate == "lowerlayerdown" }
 
   /// "0000:03:00.0 vf 2": the subject of every message about this VF.
   public var subject: String { "\(pf) vf \(vf)" }
@@ -47,7 +53,9 @@ public struct VFSettingsTarget: Sendable, Equatable {
       throw SRIOVError(address.description, "has no network interface, so its VFs have no rtnetlink settings",
         hint: "VF settings need the PF bound to its network driver (driver: \(device.driver ?? "none"))")
     }
-    return VFSettingsTarget(pf: address, netdev: netdev, driver: device.driver, vf: vf, numVFs: sriov.numVFs)
+    let operstate = try? inventory.sysfs.readValueIfPresent(SysfsLayout.netdev(netdev).appending("operstate"))
+    return VFSettingsTarget(pf: address, netdev: netdev, driver: device.driver, vf: vf, numVFs: sriov.numVFs,
+                            pfOperstate: operstate ?? nil)
   }
 }
 
@@ -162,7 +170,7 @@ public enum VFSettingsErrors {
     case EPERM, EACCES:
       return SRIOVError(target.subject, "setting \(setting) needs CAP_NET_ADMIN (\(errno))", hint: "run as root (sudo)")
     case EINVAL:
-      return SRIOVError(target.subject, "\(driver) rejected \(setting) (\(errno))", hint: invalidHint(setting, driver: driver))
+      return SRIOVError(target.subject, "\(driver) rejected \(setting) (\(errno))", hint: invalidHint(setting, target: target))
     case ENODEV, ENOENT:
       return SRIOVError(target.subject, "setting \(setting) failed: \(errno)",
         hint: "the PF's interface or the VF went away; run 'sriovctl list --vfs'")
@@ -177,8 +185,12 @@ public enum VFSettingsErrors {
   }
 
   /// EINVAL's likely reasons, per setting (kernel-abi.md §4, user reports).
-  private static func invalidHint(_ setting: VFSetting, driver: String) -> String {
+  private static func invalidHint(_ setting: VFSetting, target: VFSettingsTarget) -> String {
+    let driver = target.driver ?? "the PF's driver"
     switch setting {
+    case .rate(let min, _) where target.pfLinkIsDown:
+      let also = min != 0 ? "; some drivers (igb, i40e) also reject any nonzero min rate" : ""
+      return "the PF link is down (\(target.netdev) operstate \(target.pfOperstate ?? "down")): drivers reject rates until it is up\(also)"
     case .rate:
       return "drivers reject rates while the PF link is down, above the link speed, or a min rate they cannot enforce (igb: max only, with the link up)"
     case .mac:

@@ -87,6 +87,9 @@ expect_json "rolled back" '[.result.rolled_back[].setting]' '["vlan"]'
 expect_json "applied (left in place)" .result.applied '[]'
 expect_json "changed" .result.changed false
 has "stderr" "$SC_ERR" "igb rejected min-rate 0 max-rate 100"
+OPER=$(<"/sys/class/net/$NETDEV/operstate")
+note "PF operstate: $OPER"
+if [[ $OPER == down ]]; then has "hint names the down link" "$SC_ERR" "the PF link is down ($NETDEV operstate down)"; fi
 expect "ip vf 0 unchanged" "$(ipvf 0)" "$BEFORE"
 sc set "$NETDEV" 0 --mac 02:00:00:00:00:30 --min-rate 10
 expect "min rate: exit status" "$SC_RC" 1
