@@ -185,6 +185,32 @@ struct NetlinkReplyTests {
     #expect(settings.vfs[2]?.vlan == 2 && settings.vfs[2]?.spoofCheck == true && settings.vfs[2]?.trust == false)
   }
 
+  @Test func vfListWhoseLengthWrapped() throws {
+    // 800 VFs of 84 bytes: the list is 67,204 bytes, its u16 nla_len wraps to 1,668, so the parser
+    // sees 19 whole entries and a cut one, then the rest of the list out of step.
+    var entries = AttributeWriter()
+    for vf in 0..<800 {
+      entries.nested(1) { info in
+        info.attribute(1, AttributeWriter.words([UInt32(vf)]) + [2, 0, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 26))
+        info.attribute(2, AttributeWriter.words([UInt32(vf), 100, 0]))
+        info.attribute(4, AttributeWriter.words([UInt32(vf), 1]))
+        info.attribute(9, AttributeWriter.words([UInt32(vf), 0]))
+      }
+    }
+    var payload = hex("00 00 01 00  09 00 00 00  00 00 00 00  00 00 00 00")  // ifinfomsg, index 9
+    payload += hex("08 00 15 00") + AttributeWriter.words([800])  // IFLA_NUM_VF 800
+    let listLength = 4 + entries.bytes.count
+    withUnsafeBytes(of: UInt16(truncatingIfNeeded: listLength)) { payload += $0 }
+    payload += hex("16 00") + entries.bytes  // IFLA_VFINFO_LIST, length wrapped
+    let message = NetlinkMessage(type: 16, flags: 0, sequence: 1, payload: payload)
+    let reply = try #require(try NetlinkMessage.split(message.encoded()).first)
+    let settings = try #require(try VFInfoCodec.parseLink(reply).settings)
+    #expect(settings.numVFs == 800)
+    #expect(settings.vfs.count == (listLength % 65536 - 4) / 84)
+    #expect(settings.vfs.keys.sorted() == Array(0..<settings.vfs.count))
+    #expect(settings.isTruncated)
+  }
+
   @Test func multipartDumpUntilDone() throws {
     // Two links in one datagram, a message for another request, then NLMSG_DONE in a second datagram.
     let first = linkReply(seq: 1, ifindex: 2, numVFs: 1, vfs: [0], flags: 2).encoded()

@@ -169,14 +169,18 @@ public struct NetlinkAttribute: Sendable {
   public let type: UInt16
   public let payload: ArraySlice<UInt8>
 
-  /// The attributes of a stream; a length that runs past the end is an error, not a crash.
-  public static func parse(_ bytes: ArraySlice<UInt8>) throws(NetlinkFormatError) -> [NetlinkAttribute] {
+  /// The attributes of a stream; a length that runs past the end is an error, not a crash. With
+  /// `upToDamage`, parsing stops there instead and keeps what came before: the kernel's
+  /// `IFLA_VFINFO_LIST` of a PF with many VFs outgrows its 16-bit length, which wraps, so the list
+  /// and what follows it are cut mid-entry (iproute2 reports "Truncated VF list").
+  public static func parse(_ bytes: ArraySlice<UInt8>, upToDamage: Bool = false) throws(NetlinkFormatError) -> [NetlinkAttribute] {
     var out: [NetlinkAttribute] = []
     var offset = 0
     while bytes.count - offset >= 4 {
       let length = Int(HostOrder.read(UInt16.self, bytes, at: offset)!)
       let type = HostOrder.read(UInt16.self, bytes, at: offset + 2)! & NetlinkConstants.attrTypeMask
       guard length >= 4, length <= bytes.count - offset else {
+        if upToDamage { return out }
         throw NetlinkFormatError("attribute \(type) at byte \(offset) claims \(length) bytes, \(bytes.count - offset) left")
       }
       let start = bytes.startIndex + offset

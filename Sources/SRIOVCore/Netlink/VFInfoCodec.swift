@@ -74,14 +74,18 @@ public enum VFInfoCodec {
     var name: String?
     var numVFs: Int?
     var vfs: [Int: VFSettings] = [:]
-    for attr in try NetlinkAttribute.parse(payload.dropFirst(K.ifinfoSize)) {
+    // IFLA_IFNAME and IFLA_NUM_VF come before the VF list; after a list whose length wrapped, the
+    // bytes are the rest of the list seen out of step, so nothing after it is trusted.
+    var sawVFList = false
+    for attr in try NetlinkAttribute.parse(payload.dropFirst(K.ifinfoSize), upToDamage: true) where !sawVFList {
       switch attr.type {
       case K.iflaIfname:
         name = String(decoding: attr.payload.prefix { $0 != 0 }, as: UTF8.self)
       case K.iflaNumVF:
         numVFs = Int(try attr.word(0))
       case K.iflaVFInfoList:
-        for info in try attr.nested() where info.type == K.iflaVFInfo {
+        sawVFList = true
+        for info in try NetlinkAttribute.parse(attr.payload, upToDamage: true) where info.type == K.iflaVFInfo {
           let (vf, settings) = try parseVFInfo(info)
           vfs[vf] = settings
         }
