@@ -74,11 +74,7 @@ public struct DeviceReport: Sendable {
       report.settings = report.vfSettings?.settings?.vfs[index]
     } else if !vfs.isEmpty, let readout = VFSettingsReadout.read(pf: self.netdevs, source: source) {
       report.vfSettings = readout
-      report.vfs = vfs.map { vf in
-        var vf = vf
-        vf.settings = readout.settings?.vfs[vf.index]
-        return vf
-      }
+      report.vfs = readout.attach(to: vfs)
     }
     return report
   }

@@ -59,11 +59,18 @@ extension ListReport.Entry {
     guard !vfs.isEmpty, let readout = VFSettingsReadout.read(pf: netdevs, source: source) else { return self }
     var entry = self
     entry.vfSettings = readout
-    entry.vfs = vfs.map { vf in
+    entry.vfs = readout.attach(to: vfs)
+    return entry
+  }
+}
+
+extension VFSettingsReadout {
+  /// The VF rows with the settings this read reported for them (nil for VFs it did not list).
+  func attach(to vfs: [ListReport.VFEntry]) -> [ListReport.VFEntry] {
+    vfs.map { vf in
       var vf = vf
-      vf.settings = readout.settings?.vfs[vf.index]
+      vf.settings = settings?.vfs[vf.index]
       return vf
     }
-    return entry
   }
 }
