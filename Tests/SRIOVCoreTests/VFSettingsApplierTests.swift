@@ -120,6 +120,51 @@ struct VFSettingsApplierTests {
     #expect(outcome.error?.hint?.hasSuffix("left changed: spoofchk off (could not restore)") == true)
   }
 
+  /// A driver that acknowledges one setting without doing it.
+  final class IgnoringControl: VFSettingsControl {
+    let kernel: FakeVFSettings
+    let ignored: String
+    init(_ kernel: FakeVFSettings, ignoring ignored: String) {
+      self.kernel = kernel
+      self.ignored = ignored
+    }
+    func read(pf: NetdevName) throws -> PFVFSettings { try kernel.read(pf: pf) }
+    func apply(_ setting: VFSetting, vf: Int, pf: NetdevName) throws {
+      if setting.name != ignored { try kernel.apply(setting, vf: vf, pf: pf) }
+    }
+  }
+
+  @Test func readBackThatDisagreesIsAFailureAndRollsBack() throws {
+    let kernel = fake()
+    let outcome = try VFSettingsApplier(control: IgnoringControl(kernel, ignoring: "trust")).run(
+      VFSettingsRequest(vlan: 7, trust: true), on: target, dryRun: false)
+    #expect(outcome.error?.message.hasPrefix("0000:03:00.0 vf 0: the kernel accepted trust on but reports mac 00:00:00:00:00:00 vlan 7") == true)
+    #expect(kernel.requests.map(\.description) == ["eth0 vf 0 vlan 7 qos 0 proto 802.1Q", "eth0 vf 0 vlan 0 qos 0 proto 802.1Q"])
+    #expect(outcome.rolledBack == [.trust(true), .vlan(id: 7, qos: 0, proto: .dot1Q)])  // newest first
+    #expect(kernel.settings(pf: "eth0") == FakeVFSettings.defaults(count: 2))
+  }
+
+  @Test func restoreThatDoesNotShowIsReported() throws {
+    let kernel = fake()
+    kernel.failures["trust"] = .invalidArgument
+    // The VLAN sticks: its restore is acknowledged and ignored.
+    final class StickyVLAN: VFSettingsControl {
+      let kernel: FakeVFSettings
+      var vlanSet = false
+      init(_ kernel: FakeVFSettings) { self.kernel = kernel }
+      func read(pf: NetdevName) throws -> PFVFSettings { try kernel.read(pf: pf) }
+      func apply(_ setting: VFSetting, vf: Int, pf: NetdevName) throws {
+        if case .vlan = setting, vlanSet { return }
+        if case .vlan = setting { vlanSet = true }
+        try kernel.apply(setting, vf: vf, pf: pf)
+      }
+    }
+    let outcome = try VFSettingsApplier(control: StickyVLAN(kernel)).run(VFSettingsRequest(vlan: 9, trust: true), on: target, dryRun: false)
+    #expect(outcome.applied == [.vlan(id: 9, qos: 0, proto: .dot1Q)] && outcome.changed)
+    #expect(outcome.rolledBack.isEmpty)
+    #expect(outcome.failed.last?.error.hasPrefix("restoring: the kernel accepted vlan 0 qos 0 proto 802.1Q but reports") == true)
+  }
+
   @Test func validationQuotesTheValue() throws {
     let kernel = fake()
     let applier = VFSettingsApplier(control: kernel)

@@ -110,6 +110,15 @@ public struct VFSettingsApplier {
       outcome.error = SRIOVError(failure.error.subject, failure.error.problem, hint: hint)
     }
     outcome.after = try? readVF(target)
+    if failure != nil, let after = outcome.after {
+      // A restore the kernel accepted but does not show is not a restore.
+      for setting in outcome.rolledBack {
+        guard let restore = setting.restoring(from: before), !restore.isReflected(in: after) else { continue }
+        outcome.rolledBack.removeAll { $0 == setting }
+        outcome.applied.append(setting)
+        outcome.failed.append(.init(setting: restore, error: "restoring: the kernel accepted \(restore) but reports \(VFSettingsView.text(after))"))
+      }
+    }
     return outcome
   }
 
