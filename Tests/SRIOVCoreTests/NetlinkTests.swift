@@ -238,6 +238,24 @@ struct NetlinkReplyTests {
     }
   }
 
+  @Test func extendedAckCarriesTheKernelsWords() throws {
+    var payload = hex("ea ff ff ff") + [UInt8](repeating: 0, count: 16)  // -EINVAL, the request's header (capped)
+    var tlvs = AttributeWriter()
+    tlvs.attribute(1, Array("Invalid VF index".utf8) + [0])  // NLMSGERR_ATTR_MSG
+    payload += tlvs.bytes
+    let reply = NetlinkMessage(type: 2, flags: 0x300, sequence: 1, portID: 0x1234, payload: payload).encoded()
+    #expect(throws: NetlinkKernelError(errno: .invalidArgument, message: "Invalid VF index")) {
+      try RouteNetlink(transport: ReplayTransport([reply])).request(type: 19, flags: 4, payload: [])
+    }
+    // Uncapped: the whole request is echoed before the TLVs.
+    var uncapped = hex("ea ff ff ff") + hex("18 00 00 00  13 00 05 00  01 00 00 00  00 00 00 00  01 02 03 04 05 06 07 08")
+    uncapped += tlvs.bytes
+    let long = NetlinkMessage(type: 2, flags: 0x200, sequence: 1, portID: 0x1234, payload: uncapped).encoded()
+    #expect(throws: NetlinkKernelError(errno: .invalidArgument, message: "Invalid VF index")) {
+      try RouteNetlink(transport: ReplayTransport([long])).request(type: 19, flags: 4, payload: [])
+    }
+  }
+
   @Test func staleRepliesAreSkipped() throws {
     let transport = ReplayTransport([ack(seq: 7, errno: 22), ack(seq: 1)])
     #expect(try RouteNetlink(transport: transport).request(type: 19, flags: 4, payload: []).isEmpty)
@@ -254,9 +272,14 @@ struct NetlinkReplyTests {
       type: NetlinkConstants.rtmGetLink, flags: 0, payload: VFInfoCodec.getLinkPayload(ifindex: 1))
     let link = try VFInfoCodec.parseLink(try #require(replies.first))
     #expect(link.ifindex == 1 && link.name == "lo" && link.settings == nil)
-    #expect(throws: Errno.operationNotSupportedByDevice) {  // ENODEV
-      try RouteNetlink(transport: try NetlinkSocket()).request(
+    do {
+      _ = try RouteNetlink(transport: try NetlinkSocket()).request(
         type: NetlinkConstants.rtmGetLink, flags: 0, payload: VFInfoCodec.getLinkPayload(ifindex: 0x7fff_fff0))
+      Issue.record("an interface that does not exist was found")
+    } catch {
+      // ENODEV, with or without the kernel's extended-ack text.
+      let errno = (error as? Errno) ?? (error as? NetlinkKernelError)?.errno
+      #expect(errno == .operationNotSupportedByDevice, "\(error)")
     }
   }
 

@@ -98,6 +98,14 @@ struct VFSettingsApplierTests {
     #expect(outcome.failed.map(\.error) == ["igb does not support link-state on VFs (Operation not supported)"])
   }
 
+  @Test func theKernelsOwnWordsAreKept() {
+    let error = VFSettingsErrors.explain(NetlinkKernelError(errno: .invalidArgument, message: "VF rate out of range"),
+                                         setting: .rate(minMbps: 0, maxMbps: 99999), target: target)
+    #expect(error.message == "0000:03:00.0 vf 0: igb rejected min-rate 0 max-rate 99999 (Invalid argument; kernel: VF rate out of range)")
+    let busy = VFSettingsErrors.explain(Errno.resourceBusy, setting: .trust(true), target: target)
+    #expect(busy.message == "0000:03:00.0 vf 0: setting trust on failed (Device or resource busy)")
+  }
+
   @Test func permissionAndProtocolErrors() throws {
     let kernel = fake()
     kernel.failOnce["trust"] = .notPermitted

@@ -202,7 +202,9 @@ public struct VFSettingsRequest: Equatable, Sendable {
 }
 
 /// Reads and changes the VF settings of one PF. The live implementation speaks rtnetlink; a capture
-/// replays a stored dump (read-only); tests use a stateful fake.
+/// replays a stored dump (read-only); tests use a stateful fake. A kernel refusal is an `Errno`, or a
+/// `NetlinkKernelError` (errno plus the kernel's extended-ack text); `VFSettingsErrors.explain` turns
+/// either into the user's message.
 public protocol VFSettingsControl {
   func read(pf: NetdevName) throws -> PFVFSettings
   /// One setting on one VF: one request, nothing else touched.

@@ -29,6 +29,9 @@ public final class NetlinkSocket: NetlinkTransport {
     let fd: Int32 = socket(AF_NETLINK, type, NetlinkConstants.netlinkRoute)
     guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
     self.fd = fd
+    // Ask for the kernel's reason text with errors (NETLINK_EXT_ACK); older kernels ignore it.
+    var on: Int32 = 1
+    _ = setsockopt(fd, NetlinkConstants.solNetlink, NetlinkConstants.extAck, &on, socklen_t(MemoryLayout<Int32>.size))
     // A kernel that never answers must not hang the tool.
     var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -82,6 +85,19 @@ public final class NetlinkSocket: NetlinkTransport {
   }
 }
 
+/// A refusal that came with the kernel's own words (`NLMSGERR_ATTR_MSG` of an extended ack).
+public struct NetlinkKernelError: Error, Equatable, Sendable, CustomStringConvertible {
+  public let errno: Errno
+  public let message: String
+
+  public init(errno: Errno, message: String) {
+    self.errno = errno
+    self.message = message
+  }
+
+  public var description: String { "\(errno) (kernel: \(message))" }
+}
+
 /// Request/reply over a transport: numbers each request, drops replies to other requests or other
 /// ports (sequence number and port ID must both match), turns
 /// `NLMSG_ERROR` into the kernel's `Errno`, and collects a multipart dump up to `NLMSG_DONE`.
@@ -114,7 +130,7 @@ public final class RouteNetlink {
           guard let code = HostOrder.read(Int32.self, reply.payload[...], at: 0) else {
             throw NetlinkFormatError("NLMSG_ERROR with \(reply.payload.count) bytes")
           }
-          if code != 0 { throw Errno(rawValue: -code) }
+          if code != 0 { throw Self.kernelError(Errno(rawValue: -code), reply: reply) }
           return replies  // the ack
         case NetlinkConstants.done:
           return replies
@@ -126,5 +142,19 @@ public final class RouteNetlink {
         }
       }
     }
+  }
+
+  /// The errno, with the kernel's message when the ack carries one: `NLM_F_ACK_TLVS` says TLVs follow
+  /// the error code and the echoed request (only its header when `NLM_F_CAPPED`).
+  static func kernelError(_ errno: Errno, reply: NetlinkMessage) -> any Error {
+    let capped: UInt16 = 0x100, tlvs: UInt16 = 0x200  // NLM_F_CAPPED, NLM_F_ACK_TLVS
+    guard reply.flags & tlvs != 0, let echoed = HostOrder.read(UInt32.self, reply.payload[...], at: 4) else { return errno }
+    let start = 4 + (reply.flags & capped != 0 ? NetlinkConstants.headerSize : netlinkAligned(Int(echoed)))
+    guard start <= reply.payload.count,
+      let attrs = try? NetlinkAttribute.parse(reply.payload[start...], upToDamage: true),
+      let text = attrs.first(where: { $0.type == 1 })  // NLMSGERR_ATTR_MSG
+    else { return errno }
+    let message = String(decoding: text.payload.prefix { $0 != 0 }, as: UTF8.self)
+    return message.isEmpty ? errno : NetlinkKernelError(errno: errno, message: message)
   }
 }

@@ -163,11 +163,19 @@ public struct VFSettingsApplier {
 /// Turns a refused setting into a line a user can act on: which VF, which setting, which driver.
 public enum VFSettingsErrors {
   public static func explain(_ error: any Error, setting: VFSetting, target: VFSettingsTarget) -> SRIOVError {
-    let driver = target.driver ?? "the PF's driver"
-    guard let errno = error as? Errno else {
+    let kernelSaid = (error as? NetlinkKernelError).map { "; kernel: \($0.message)" } ?? ""
+    guard let errno = (error as? Errno) ?? (error as? NetlinkKernelError)?.errno else {
       if let error = error as? SRIOVError { return error }
       return SRIOVError(target.subject, "setting \(setting) failed: \(error)")
     }
+    let explained = explain(errno, setting: setting, target: target)
+    guard !kernelSaid.isEmpty else { return explained }
+    // "... (Invalid argument)" becomes "... (Invalid argument; kernel: <its reason>)".
+    return SRIOVError(explained.subject, String(explained.problem.dropLast()) + kernelSaid + ")", hint: explained.hint)
+  }
+
+  static func explain(_ errno: Errno, setting: VFSetting, target: VFSettingsTarget) -> SRIOVError {
+    let driver = target.driver ?? "the PF's driver"
     let code: Int32 = errno.rawValue
     switch code {
     case EOPNOTSUPP:
@@ -181,10 +189,10 @@ public enum VFSettingsErrors {
     case EINVAL:
       return SRIOVError(target.subject, "\(driver) rejected \(setting) (\(errno))", hint: invalidHint(setting, target: target))
     case ENODEV, ENOENT:
-      return SRIOVError(target.subject, "setting \(setting) failed: \(errno)",
+      return SRIOVError(target.subject, "setting \(setting) failed (\(errno))",
         hint: "the PF's interface or the VF went away; run 'sriovctl list --vfs'")
     default:
-      return SRIOVError(target.subject, "setting \(setting) failed: \(errno)", hint: "check dmesg for the driver's reason")
+      return SRIOVError(target.subject, "setting \(setting) failed (\(errno))", hint: "check dmesg for the driver's reason")
     }
   }
 
