@@ -80,46 +80,53 @@ public struct VFSettingsApplier {
       outcome.after = before
       return outcome
     }
+    let (done, failure) = applyInOrder(planned, target: target)
+    outcome.applied = done
+    guard let failure else {
+      outcome.after = try? readVF(target)
+      return outcome
+    }
+    outcome.failed.append(.init(setting: failure.setting, error: failure.error.problem))
+    rollBack(done, to: before, target: target, outcome: &outcome)
+    outcome.after = try? readVF(target)
+    if let after = outcome.after { checkRestores(against: after, before: before, outcome: &outcome) }
+    let undone = outcome.rolledBack.map(\.name)
+    let state = outcome.applied.isEmpty
+      ? (undone.isEmpty ? "nothing was changed" : "nothing was changed: restored " + undone.joined(separator: ", "))
+      : "left changed: " + outcome.applied.map(\.description).joined(separator: ", ") + " (could not restore)"
+    let hint = [failure.error.hint, state].compactMap { $0 }.joined(separator: "; ")
+    outcome.error = SRIOVError(failure.error.subject, failure.error.problem, hint: hint)
+    return outcome
+  }
+
+  /// Sends each setting and reads it back; stops at the first refusal or disagreeing read-back.
+  private func applyInOrder(_ planned: [VFSetting], target: VFSettingsTarget) -> ([VFSetting], (setting: VFSetting, error: SRIOVError)?) {
     var done: [VFSetting] = []
-    var failure: (setting: VFSetting, error: SRIOVError)?
     for setting in planned {
       do {
         try control.apply(setting, vf: target.vf, pf: target.netdev)
         done.append(setting)
         let now = try readVF(target)
         guard setting.isReflected(in: now) else {
-          failure = (setting, SRIOVError(target.subject,
+          return (done, (setting, SRIOVError(target.subject,
             "the kernel accepted \(setting) but reports \(VFSettingsView.text(now))",
-            hint: "the driver changed something else or ignored the request; check dmesg"))
-          break
+            hint: "the driver changed something else or ignored the request; check dmesg")))
         }
       } catch {
-        failure = (setting, VFSettingsErrors.explain(error, setting: setting, target: target))
-        break
+        return (done, (setting, VFSettingsErrors.explain(error, setting: setting, target: target)))
       }
     }
-    outcome.applied = done
-    if let failure {
-      outcome.failed.append(.init(setting: failure.setting, error: failure.error.problem))
-      rollBack(done, to: before, target: target, outcome: &outcome)
-      let undone = outcome.rolledBack.map(\.name)
-      let state = outcome.applied.isEmpty
-        ? (undone.isEmpty ? "nothing was changed" : "nothing was changed: restored " + undone.joined(separator: ", "))
-        : "left changed: " + outcome.applied.map(\.description).joined(separator: ", ") + " (could not restore)"
-      let hint = [failure.error.hint, state].compactMap { $0 }.joined(separator: "; ")
-      outcome.error = SRIOVError(failure.error.subject, failure.error.problem, hint: hint)
+    return (done, nil)
+  }
+
+  /// A restore the kernel accepted but does not show is not a restore.
+  private func checkRestores(against after: VFSettings, before: VFSettings, outcome: inout VFSettingsOutcome) {
+    for setting in outcome.rolledBack {
+      guard let restore = setting.restoring(from: before), !restore.isReflected(in: after) else { continue }
+      outcome.rolledBack.removeAll { $0 == setting }
+      outcome.applied.append(setting)
+      outcome.failed.append(.init(setting: restore, error: "restoring: the kernel accepted \(restore) but reports \(VFSettingsView.text(after))"))
     }
-    outcome.after = try? readVF(target)
-    if failure != nil, let after = outcome.after {
-      // A restore the kernel accepted but does not show is not a restore.
-      for setting in outcome.rolledBack {
-        guard let restore = setting.restoring(from: before), !restore.isReflected(in: after) else { continue }
-        outcome.rolledBack.removeAll { $0 == setting }
-        outcome.applied.append(setting)
-        outcome.failed.append(.init(setting: restore, error: "restoring: the kernel accepted \(restore) but reports \(VFSettingsView.text(after))"))
-      }
-    }
-    return outcome
   }
 
   /// Restores `done` in reverse order from `original`; what cannot be restored stays in `applied`.
