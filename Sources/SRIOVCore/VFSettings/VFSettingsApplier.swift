@@ -192,7 +192,8 @@ public enum VFSettingsErrors {
       return SRIOVError(target.subject, "\(driver) does not support \(protocolName(setting)) VLANs on VFs (\(errno))",
         hint: "use --vlan-proto 802.1Q (the default)")
     case EPERM, EACCES:
-      return SRIOVError(target.subject, "setting \(setting) needs CAP_NET_ADMIN (\(errno))", hint: "run as root (sudo)")
+      return SRIOVError(target.subject, "setting \(setting) needs CAP_NET_ADMIN (\(errno))",
+        hint: "run as root (sudo); in a container or a systemd unit, grant it CAP_NET_ADMIN")
     case EINVAL:
       return SRIOVError(target.subject, "\(driver) rejected \(setting) (\(errno))", hint: invalidHint(setting, target: target))
     case ENODEV, ENOENT:

@@ -114,6 +114,16 @@ printf '%s\n' "$SC_ERR" | sed 's/^/       | /'
 has "stderr" "$SC_ERR" "igb does not support 802.1ad VLANs on VFs"
 expect "ip vf 0 unchanged" "$(ipvf 0)" "$BEFORE"
 
+section "without CAP_NET_ADMIN (root, capability dropped from the bounding set): EPERM"
+SC_AS=(setpriv --bounding-set=-net_admin)
+sc set "$NETDEV" 0 --trust off
+SC_AS=()
+expect "exit status" "$SC_RC" 1
+printf '%s\n' "$SC_ERR" | sed 's/^/       | /'
+has "stderr" "$SC_ERR" "Error: $PF vf 0: setting trust off needs CAP_NET_ADMIN (Operation not permitted)"
+has "stderr" "$SC_ERR" "hint: run as root (sudo)"
+expect "ip vf 0 unchanged" "$(ipvf 0)" "$BEFORE"
+
 section "clear: mac 0, vlan 0, spoofchk on, trust off"
 sc_ok set "$NETDEV" 0 --mac 00:00:00:00:00:00 --vlan 0 --spoofchk on --trust off
 L=$(ipvf 0)
