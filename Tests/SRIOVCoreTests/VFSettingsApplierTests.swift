@@ -304,3 +304,39 @@ struct VFSettingsDumpTests {
     #expect(try Host(root: fixtureRoot("x710-demo")).vfSettingsSource() == nil)
   }
 }
+
+@Suite("VF settings in list/show reports")
+struct VFSettingsReportTests {
+  struct Unreachable: VFSettingsControl {
+    func read(pf: NetdevName) throws -> PFVFSettings { throw Errno.resourceTemporarilyUnavailable }
+    func apply(_ setting: VFSetting, vf: Int, pf: NetdevName) throws { throw Errno.resourceTemporarilyUnavailable }
+  }
+
+  @Test func aFailedReadKeepsTheSysfsFactsAndSaysWhy() throws {
+    let host = try Host(root: fixtureRoot("x710-demo"))
+    let report = try ListReport.build(host: host, showVFs: true, allNICs: false,
+                                      vfSettings: VFSettingsSource(kind: .netlink, control: Unreachable()))
+    let pf = try #require(report.entries.first)
+    #expect(pf.vfs.count == 4 && pf.vfs.allSatisfy { $0.settings == nil })
+    #expect(pf.vfSettings?.error == "Resource temporarily unavailable")
+    #expect(report.text().hasSuffix("note: enp59s0f0: VF settings unavailable: Resource temporarily unavailable\n"))
+    let json = try JSONValue(parsing: report.json().rendered())
+    #expect(json["pfs"]?.array?.first?["vf_settings"] == .object([
+      "source": "netlink", "netdev": "enp59s0f0", "num_vfs": .null, "reported_vfs": .null, "truncated": .null,
+      "error": "Resource temporarily unavailable",
+    ]))
+  }
+
+  @Test func liveShapedSourceFillsEveryVF() throws {
+    let host = try Host(root: fixtureRoot("x710-demo"))
+    let kernel = FakeVFSettings(["enp59s0f0": FakeVFSettings.defaults(count: 4)])
+    let source = VFSettingsSource(kind: .netlink, control: kernel)
+    let report = try DeviceReport.build(host: host, device: try DeviceRef(parsing: "enp59s0f0"), vfSettings: source)
+    #expect(report.vfs.allSatisfy { $0.settings == FakeVFSettings.defaults(count: 4).vfs[0] })
+    #expect(report.vfSettings?.note == nil)
+    #expect(report.text().contains("    vf 3  0000:3b:02.3  iavf  enp59s0f0v3  group 9  mac 00:00:00:00:00:00 vlan 0 spoofchk on trust off link auto\n"))
+    let vf = try DeviceReport.build(host: host, device: try DeviceRef(parsing: "enp59s0f0v1"), vfSettings: source)
+    #expect(vf.settings?.trust == false)
+    #expect(kernel.requests.isEmpty)
+  }
+}
