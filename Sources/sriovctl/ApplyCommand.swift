@@ -25,9 +25,8 @@ struct ApplyState: ParsableCommand {
     guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(timeout))") }
     let (state, _) = try DesiredState.load(path: file)
     let host = try global.host(environment: Process.environment)
-    // No rtnetlink VF control in this build yet: files with VF settings are refused with a hint.
-    // Once `set` is in: `settingsControl: try host.vfSettingsSource()?.control`.
-    let apply = Apply(sysfs: host.sysfs, settingsControl: nil, timeout: timeout)
+    // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
+    let apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
     Output.write(global.json ? outcome.json().rendered() : outcome.text())
     if let error = outcome.error { throw error }

@@ -105,6 +105,35 @@ struct ApplyCLITests {
     }
   }
 
+  /// A capture's stored VF settings: the dry run plans only what differs; a real run cannot set
+  /// anything on a capture and says so.
+  @Test func vfSettingsAgainstACapture() throws {
+    try withTempCopy(of: "x710-vf-settings") { root in
+      let file = try desiredFile("""
+        version: 1
+        pfs:
+          - netdev: enp59s0f0
+            vfs:
+              per_vf:
+                - {vf: 0, mac: "02:00:00:00:00:10", vlan: 100, qos: 3}
+                - {vf: 1, vlan: 7}
+        """, in: root)
+      let before = try treeSnapshot(root)
+      let dry = try runCLI(["apply", "--root", root, "-f", file, "--dry-run", "--detailed-exitcode"])
+      #expect(dry.status == 2, "\(dry.stderr)")
+      #expect(dry.stdout == """
+        \(file): 1 change(s) planned; would do, in order:
+          0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 7 qos 0 proto 802.1Q
+
+        """)
+      let real = try runCLI(["apply", "--root", root, "-f", file])
+      #expect(real.status == 1)
+      #expect(real.stdout.hasSuffix("\(file): stopped: 1 failed\n"))
+      #expect(real.stderr.contains("cannot set vlan on vf 1: the host root is a capture"))
+      #expect(try treeSnapshot(root).filter { $0 != "D run" && !$0.hasPrefix("F run/sriovctl.lock") } == before)
+    }
+  }
+
   @Test func persistInstallsTheFileTheUnitAndTheEnableLink() throws {
     try withTempCopy(of: "x710-demo") { root in
       let image = root + "/image"

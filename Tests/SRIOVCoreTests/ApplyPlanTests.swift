@@ -56,8 +56,8 @@ struct ApplyPlanTests {
   @Test(arguments: [
     ("mac: \"02:00:00:00:00:01\"", "0000:3b:00.0 VF 1 (enp59s0f0): mac 00:00:00:00:00:00 -> mac 02:00:00:00:00:01"),
     ("vlan: 10", "0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 10 qos 0 proto 802.1Q"),
-    ("qos: 3", "0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 0 qos 3 proto 802.1Q"),
-    ("vlan_proto: 802.1ad", "0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 0 qos 0 proto 802.1ad"),
+    ("vlan: 5, qos: 3", "0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 5 qos 3 proto 802.1Q"),
+    ("vlan: 5, vlan_proto: 802.1ad", "0000:3b:00.0 VF 1 (enp59s0f0): vlan 0 qos 0 proto 802.1Q -> vlan 5 qos 0 proto 802.1ad"),
     ("spoofchk: false", "0000:3b:00.0 VF 1 (enp59s0f0): spoofchk on -> spoofchk off"),
     ("trust: true", "0000:3b:00.0 VF 1 (enp59s0f0): trust off -> trust on"),
     ("link_state: disable", "0000:3b:00.0 VF 1 (enp59s0f0): link-state auto -> link-state disable"),
@@ -182,6 +182,13 @@ struct ApplyPlanTests {
       == "want.yaml:3: field 'pfs[0].vfs.per_vf': 0000:3b:00.0: VF 5 does not exist: the PF has 4 VFs")
     #expect(problem("    vfs: {count: 65}\n")?.contains("the device supports at most 64 (sriov_totalvfs)") == true)
     #expect(problem("    vfs: {autoprobe: false}\n", observed(autoprobe: nil))?.contains("no sriov_drivers_autoprobe") == true)
+    // Checks against the VF's current settings: QoS needs a VLAN, a rate alone must fit the other.
+    #expect(problem("    vfs:\n      per_vf:\n        - {vf: 0, trust: true}\n        - {vf: 1, qos: 3}\n")
+      == "want.yaml:7: field 'pfs[0].vfs.per_vf[1]': 0000:3b:00.0 VF 1: QoS 3 needs a VLAN, and the VF has none")
+    var limited = defaults(4)
+    limited.vfs[2]?.maxTxRate = 100
+    #expect(problem("    vfs:\n      per_vf: [{vf: 2, min_tx_rate: 500}]\n", observed(settings: limited))
+      == "want.yaml:5: field 'pfs[0].vfs.per_vf[0]': 0000:3b:00.0 VF 2: min rate 500 Mbps is above max rate 100 Mbps")
   }
 }
 

@@ -2,7 +2,7 @@
 /// plan under the host lock, stopping at the first failure and undoing what can be undone.
 public struct Apply {
   public let sysfs: any Sysfs
-  /// VF settings (rtnetlink); nil in a build without it: files with settings are refused.
+  /// VF settings (rtnetlink on the live host, a capture's stored dump); nil: files with settings are refused.
   public let settingsControl: (any VFSettingsControl)?
   public let lifecycle: Lifecycle
   /// Seconds to wait for VFs to appear and for drivers to bind.
@@ -130,8 +130,8 @@ public struct Apply {
       guard let settingsControl else {
         let entry = desired.perVF.first { !$0.settings.isEmpty }
         throw DesiredStateError(source: source, line: entry?.line ?? desired.line, field: entry?.field ?? desired.field,
-          problem: "VF settings need rtnetlink, which this build of sriovctl cannot use yet",
-          hint: "remove the VF settings (keep count, autoprobe and drivers), or use a build where 'sriovctl set' exists")
+          problem: "VF settings need rtnetlink, and this host root has none (a fixture, or a capture without a stored dump)",
+          hint: "apply VF settings on the live host (no --root), or remove them from the file")
       }
       if let netdev, pf.numVFs > 0 {
         do { settings = try settingsControl.read(pf: netdev) } catch {
@@ -226,25 +226,40 @@ public struct Apply {
       }
       return (true, restore)
 
-    case .setting(_, let netdev, let vf, let setting, _):
+    case .setting(let pf, let netdev, let vf, let setting, _):
       guard let control = settingsControl else {
-        throw SRIOVError(netdev.name, "cannot change VF settings: this build has no rtnetlink support")
+        throw SRIOVError(netdev.name, "cannot change VF settings: this host root has no rtnetlink (a fixture or capture)")
       }
       let current = try readSettings(control, netdev, vf)
-      let before = setting.current(in: current)
+      let before = setting.restoring(from: current)
       if before == setting { return (false, nil) }
+      let target = settingsTarget(pf: pf, netdev: netdev, vf: vf)
       do { try control.apply(setting, vf: vf, pf: netdev) } catch {
-        throw SRIOVError(netdev.name, "VF \(vf): setting \(setting) failed: \(error)",
-          hint: "the driver refused it; check dmesg (not every driver supports every VF setting)")
+        throw VFSettingsErrors.explain(error, setting: setting, target: target)
       }
-      let after = setting.current(in: try readSettings(control, netdev, vf))
-      guard after == setting else {
-        throw SRIOVError(netdev.name, "VF \(vf): set \(setting), but it reads back as \(after?.description ?? "unknown")",
-          hint: "the driver accepted the request without applying it; check dmesg")
+      let after = try readSettings(control, netdev, vf)
+      guard setting.isReflected(in: after) else {
+        throw SRIOVError(target.subject, "the kernel accepted \(setting) but reads back \(setting.restoring(from: after)?.description ?? "unknown")",
+          hint: "the driver changed something else or ignored the request; check dmesg")
       }
       guard let before else { return (true, nil) }  // the driver did not report it: nothing to restore to
-      return (true, { () throws in try control.apply(before, vf: vf, pf: netdev) })
+      return (true, { () throws in
+        do { try control.apply(before, vf: vf, pf: netdev) } catch {
+          throw VFSettingsErrors.explain(error, setting: before, target: target)
+        }
+        guard before.isReflected(in: try self.readSettings(control, netdev, vf)) else {
+          throw SRIOVError(target.subject, "restoring \(before): the kernel accepted it but does not show it")
+        }
+      })
     }
+  }
+
+  /// What VF settings messages name: the PF, its driver, the VF.
+  private func settingsTarget(pf: PCIAddress, netdev: NetdevName, vf: Int) -> VFSettingsTarget {
+    let numVFs: Int = ((try? sysfs.readValueIfPresent(Layout.attribute(.sriovNumVFs, of: pf))) ?? nil).flatMap { Int($0) } ?? 0
+    let operstate: String? = (try? sysfs.readValueIfPresent(Layout.netdev(netdev).appending("operstate"))) ?? nil
+    let driver: String? = (try? lifecycle.driverName(of: pf)) ?? nil
+    return VFSettingsTarget(pf: pf, netdev: netdev, driver: driver, vf: vf, numVFs: numVFs, pfOperstate: operstate)
   }
 
   private func bind(_ change: DriverChange) throws {

@@ -96,25 +96,6 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
   }
 }
 
-extension VFSetting {
-  /// The current value of the same setting as `self`, from a read of the VF; nil when the driver
-  /// did not report it (so it cannot be restored).
-  func current(in vf: VFSettings) -> VFSetting? {
-    switch self {
-    case .mac: return vf.mac.map(VFSetting.mac)
-    case .vlan:
-      guard let id = vf.vlan else { return nil }
-      return .vlan(id: id, qos: vf.qos ?? 0, proto: vf.vlanProtocol ?? .dot1Q)
-    case .spoofCheck: return vf.spoofCheck.map(VFSetting.spoofCheck)
-    case .trust: return vf.trust.map(VFSetting.trust)
-    case .linkState: return vf.linkState.map(VFSetting.linkState)
-    case .rate:
-      guard let min = vf.minTxRate, let max = vf.maxTxRate else { return nil }
-      return .rate(minMbps: min, maxMbps: max)
-    }
-  }
-}
-
 /// The ordered actions that take observed PFs to the desired state: autoprobe and VF counts first,
 /// then bindings, then VF settings. A pure function; equal state gives no actions.
 public struct ApplyPlan: Sendable {
@@ -248,8 +229,13 @@ public struct ApplyPlan: Sendable {
         let request = desired.settings(forVF: index)
         if request.isEmpty { continue }
         let current: VFSettings = recreated ? VFSettings() : (observed.settings?.vfs[index] ?? VFSettings())
+        do { try request.validate(against: current) } catch {
+          let entry = desired.perVF.first { $0.range.contains(index) && !$0.settings.isEmpty }
+          throw DesiredStateError(source: source, line: entry?.line ?? desired.line, field: entry?.field ?? desired.field,
+            problem: "\(pf.address) VF \(index): \(error.message)", hint: error.hint)
+        }
         for setting in request.settings(from: current) {
-          settings.append(.setting(pf: pf.address, netdev: netdev, vf: index, to: setting, from: setting.current(in: current)))
+          settings.append(.setting(pf: pf.address, netdev: netdev, vf: index, to: setting, from: setting.restoring(from: current)))
         }
       }
     }
