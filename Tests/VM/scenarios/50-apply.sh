@@ -4,7 +4,8 @@
 # Declarative apply on a real kernel: one file creates 3 VFs on the NVMe PF bound to vfio-pci
 # (autoprobe off) and 2 VFs on the igb PF (named by vendor:device); it re-applies as a no-op
 # (--detailed-exitcode 0); a count change shows in --dry-run as destroying the VFs that exist;
-# persist --dry-run prints the unit. VF settings on the igb run when this build has 'sriovctl set'.
+# persist --dry-run prints the unit; VF settings on the igb apply (checked with ip link), re-apply as a
+# no-op, and a failure midway (igb has no link-state handler) rolls back the MAC set before it.
 . "$(dirname "$0")/lib.sh"
 
 NVME=0000:01:00.0 IGB=0000:03:00.0
@@ -100,8 +101,27 @@ EOT
   printf '%s\n' "$SC_OUT" "$SC_ERR" | sed 's/^/       | /'
   ip link show "$PFNET" | sed 's/^/       | /'
   ip link show "$PFNET" | grep -q "vf 0 .*link/ether 02:00:00:00:50:01.*vlan 10" && ok "VF 0 mac and vlan (ip link)" || fail "VF 0 settings"
+  ip link show "$PFNET" | grep -q "vf 1 .*spoof checking off.*trust on" && ok "VF 1 spoofchk off, trust on (ip link)" || fail "VF 1 settings"
   sc apply -f "$W/settings.yaml" --detailed-exitcode
   expect "re-apply: no-op" "$SC_RC" 0
+
+  section "a failure midway is rolled back (igb has no link-state handler)"
+  cat >"$W/rollback.yaml" <<EOT
+version: 1
+pfs:
+  - netdev: $PFNET
+    vfs:
+      per_vf:
+        - {vf: 1, mac: "02:00:00:00:50:02", link_state: enable}
+EOT
+  sc apply -f "$W/rollback.yaml" --json
+  expect "exit status" "$SC_RC" 1
+  expect_json "rolled back" '[.result.rolled_back[] | .to]' '["mac 02:00:00:00:50:02"]'
+  expect_json "failed" '[.result.failed[] | .to]' '["link-state enable"]'
+  expect_json "changed" .result.changed false
+  jdone
+  printf '%s\n' "$SC_ERR" | sed 's/^/       stderr: /'
+  ip link show "$PFNET" | grep -q "vf 1 .*link/ether 00:00:00:00:00:00" && ok "VF 1 MAC restored (ip link)" || fail "VF 1 MAC not restored: $(ip link show "$PFNET" | grep 'vf 1')"
 else
   note "skipped: this build has no 'sriovctl set' (rtnetlink VF control); apply refuses files with VF settings"
   printf 'version: 1\npfs:\n  - address: "%s"\n    vfs:\n      per_vf: [{vf: 0, trust: true}]\n' "$IGB" >"$W/settings.yaml"
