@@ -133,7 +133,7 @@ struct Bind: ParsableCommand {
 
       EXAMPLES:
         $ sriovctl bind 0000:3b:02.1 iavf
-        0000:3b:02.1: already bound to iavf; nothing to write
+        0000:3b:02.1: already bound to iavf
 
         $ modprobe vfio-pci && sriovctl bind enp59s0f0v1 vfio-pci
 
