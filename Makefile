@@ -51,9 +51,10 @@ $(BINARY):
 # `sriovctl --experimental-dump-help`. The tool is built for the host in the default .build.
 man: $(BINARY)
 	$(SWIFT) build --product generate-manual
-	mkdir -p $(OUT)/man
+	mkdir -p $(OUT)/man/generated
 	"$$($(SWIFT) build --show-bin-path)/generate-manual" $(BINARY) --section 8 --date $(MANDATE) \
-	  --authors "sriovctl developers" -o $(OUT)/man
+	  --authors "sriovctl developers" -o $(OUT)/man/generated
+	awk -v version=$(VERSION) -f dist/man/literal-blocks.awk $(OUT)/man/generated/sriovctl.8 > $(OUT)/man/sriovctl.8
 	test -s $(OUT)/man/sriovctl.8
 
 completions: $(BINARY)
