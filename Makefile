@@ -73,7 +73,7 @@ install: all
 	$(INSTALL) -m 0644 $(OUT)/completions/_sriovctl $(DESTDIR)$(ZSHCOMPDIR)/_sriovctl
 	$(INSTALL) -m 0644 $(OUT)/completions/sriovctl.fish $(DESTDIR)$(FISHCOMPDIR)/sriovctl.fish
 	$(INSTALL) -m 0644 README.md CHANGELOG.md $(DESTDIR)$(DOCDIR)/
-	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(filter-out docs/help-style.md,$(wildcard docs/*.md)) $(DESTDIR)$(DOCDIR)/
 	@# The unit comes with `persist` (dist/systemd/); until it exists there is nothing to install.
 	@# Its ExecStart is pointed at the binary installed here.
 	@if [ -f $(UNIT) ]; then \

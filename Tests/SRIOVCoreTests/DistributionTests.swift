@@ -29,6 +29,39 @@ struct DistributionTests {
       "the top CHANGELOG entry is '\(heading)', VERSION is \(version)")
   }
 
+  @Test func installDocsNameTheCurrentPackage() throws {
+    let version = try repoFile("VERSION").trimmingCharacters(in: .whitespacesAndNewlines)
+    for doc in ["README.md", "docs/install.md"] {
+      #expect(try repoFile(doc).contains("sriovctl_\(version)_amd64.deb"), "\(doc) names another version's .deb")
+    }
+  }
+
+  /// README's tour shows real output: each command runs on (a copy of) the demo host and must print
+  /// the lines shown under it (`...` stands for lines left out).
+  @Test func readmeTourShowsRealOutput() throws {
+    let readme = try repoFile("README.md")
+    let tour = try #require(readme.components(separatedBy: "## Tour\n").dropFirst().first, "README.md has no Tour")
+    let block = try #require(tour.components(separatedBy: "```\n").dropFirst().first, "the Tour has no code block")
+    var steps: [HelpExample] = []
+    for line in block.components(separatedBy: "\n") where !line.isEmpty {
+      if line.hasPrefix("$ ") { steps.append(HelpExample(command: String(line.dropFirst(2)), output: [])) }
+      else if !steps.isEmpty { steps[steps.count - 1].output.append(line) }
+    }
+    try #require(steps.first?.command == "export SRIOVCTL_ROOT=Fixtures/sysfs/x710-demo")
+    #expect(steps.count >= 5, "the tour shows only \(steps.count) commands")
+    try withTempCopy(of: "x710-demo") { root in
+      for step in steps.dropFirst() {
+        let words = step.command.split(separator: " ").map(String.init)
+        try #require(words.first == "sriovctl", "a tour step runs something else: \(step.command)")
+        let r = try runCLI(Array(words.dropFirst()), env: ["SRIOVCTL_ROOT": root])
+        let printed = r.stdout.components(separatedBy: "\n")
+        for expected in step.output where expected.trimmingCharacters(in: .whitespaces) != "..." {
+          #expect(printed.contains(expected), "README tour: '\(step.command)' does not print '\(expected)'\n\(r.stdout)\(r.stderr)")
+        }
+      }
+    }
+  }
+
   /// The .deb and the man page take their version and date from VERSION and CHANGELOG, not from
   /// a copy (scripts/check-dist checks the built package itself).
   @Test func packagingReadsTheVersionFromTheOneSource() throws {
