@@ -59,7 +59,8 @@ man: $(BINARY)
 
 completions: $(BINARY)
 	mkdir -p $(OUT)/completions
-	$(BINARY) --generate-completion-script bash > $(OUT)/completions/sriovctl.bash
+	@# bash-completion sources the file; a #! line would only mislead (lintian flags it).
+	$(BINARY) --generate-completion-script bash | sed '1{/^#!/d}' > $(OUT)/completions/sriovctl.bash
 	$(BINARY) --generate-completion-script zsh > $(OUT)/completions/_sriovctl
 	$(BINARY) --generate-completion-script fish > $(OUT)/completions/sriovctl.fish
 
@@ -78,7 +79,7 @@ install: all
 	@# Its ExecStart is pointed at the binary installed here.
 	@if [ -f $(UNIT) ]; then \
 	  $(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
-	  sed 's|^\(ExecStart=\)[^ ]*/sriovctl|\1$(BINDIR)/sriovctl|' $(UNIT) > $(DESTDIR)$(SYSTEMDUNITDIR)/sriovctl.service && \
+	  sed 's|^\(ExecStart=[-@:+!]*\)[^ ]*sriovctl |\1$(BINDIR)/sriovctl |' $(UNIT) > $(DESTDIR)$(SYSTEMDUNITDIR)/sriovctl.service && \
 	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/sriovctl.service && \
 	  echo "installed $(SYSTEMDUNITDIR)/sriovctl.service"; \
 	else \
