@@ -16,7 +16,8 @@ public struct CompletionCandidates: Sendable {
   public init(inventory: Inventory) { self.inventory = inventory }
 
   /// Candidates read from a host root directory (`/` in production).
-  public init(root: String) { self.init(inventory: Inventory(sysfs: RootedSysfs(root: root))) }
+  /// A read-only pass over a tree that does not change meanwhile: resolutions are cached.
+  public init(root: String) { self.init(inventory: Inventory(sysfs: RootedSysfs(root: root).cachingResolutions())) }
 
   /// The host root a completion request is about: `--root DIR` / `--root=DIR` among the words typed
   /// so far, else `SRIOVCTL_ROOT`, else `/` (the same order the commands use).
@@ -48,9 +49,8 @@ public struct CompletionCandidates: Sendable {
       addresses.append(pf)
       if scope == .functionsAndVFs, let vfs = try? inventory.vfs(of: pf) { addresses.append(contentsOf: vfs.map(\.address)) }
     }
-    let netdevs = (try? inventory.netdevsByDevice()) ?? [:]
     var names: [String] = addresses.map(\.description)
-    for address in addresses { names.append(contentsOf: (netdevs[address] ?? []).sorted()) }
+    names.append(contentsOf: netdevNames(of: addresses, scope: scope))
     if prefix.isEmpty { return names }
     var matching: [String] = names.filter { $0.hasPrefix(prefix) }
     let domainZero = "0000:"
@@ -61,6 +61,22 @@ public struct CompletionCandidates: Sendable {
       if short.hasPrefix(prefix) { matching.append(short) }
     }
     return matching
+  }
+
+  /// The functions' interface names, in the order of `addresses`. PFs alone: each one's own
+  /// `net/` directory (a few listings); with VFs: one pass over /sys/class/net, cheaper than a
+  /// listing per VF on a host with thousands of them.
+  private func netdevNames(of addresses: [PCIAddress], scope: Scope) -> [String] {
+    var byDevice: [PCIAddress: [String]] = [:]
+    switch scope {
+    case .physicalFunctions:
+      for address in addresses {
+        byDevice[address] = (try? inventory.sysfs.listIfPresent(SysfsLayout.attribute(.net, of: address))) ?? []
+      }
+    case .functionsAndVFs:
+      byDevice = (try? inventory.netdevsByDevice()) ?? [:]
+    }
+    return addresses.flatMap { (byDevice[$0] ?? []).sorted() }
   }
 
   /// `'dir'` or `"dir"` as typed, without the quotes.
