@@ -6,14 +6,27 @@ struct SetVF: ParsableCommand {
     commandName: "set",
     abstract: "Change one VF's MAC, VLAN, spoof check, trust, link state or rates (rtnetlink).",
     discussion: """
-      PF is a PCI address or interface name, VF a VF index. Settings already equal are not sent. Each \
-      setting goes to the kernel on its own and is read back; if one fails, the ones already applied are \
-      restored, so nothing is left half-changed. Needs CAP_NET_ADMIN. Refused under --root (a capture \
-      or fixture), where --dry-run plans from the stored settings.
+      Sends RTM_SETLINK on the PF's netdev, one setting per request, and reads each \
+      one back (ip link show). If a later setting fails, the ones already applied \
+      are restored, so the VF is never left half-changed. Settings already equal \
+      are not sent. Values are checked first: unicast MAC, VLAN 0-4095, QoS 0-7 \
+      with a VLAN, 802.1ad with a nonzero VLAN, min rate <= max rate, VF below \
+      sriov_numvfs. Needs CAP_NET_ADMIN. Under --root (a capture or fixture) it \
+      is refused; --dry-run there plans from the stored settings.
+
+      EXAMPLES:
+        $ sriovctl set enp59s0f0 0 --mac 02:00:00:00:00:10 --vlan 100 --qos 3
+
+        $ sriovctl set 0000:3b:00.0 2 --trust on --spoofchk off --dry-run
+
+      \(HelpText.exitStatus(
+        success: "the VF has the settings (also when it already had), or --dry-run printed the plan",
+        failure: "refused (bad state, not the live kernel) or the driver failed a setting; what was applied is restored"))
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf")) var pf: String
+  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
+    completion: .devices(.physicalFunctions)) var pf: String
   @Argument(help: ArgumentHelp("The VF index (0 .. sriov_numvfs-1).", valueName: "vf")) var vf: Int
   @Option(help: ArgumentHelp("Administrative MAC (unicast; 00:00:00:00:00:00 clears it).", valueName: "mac")) var mac: String?
   @Option(help: ArgumentHelp("Port VLAN ID, 0-4095 (0 removes it).", valueName: "id")) var vlan: Int?
