@@ -10,7 +10,7 @@ struct SRIOVCtl: ParsableCommand {
     commandName: "sriovctl",
     abstract: "Inspect and manage SR-IOV on Linux hosts.",
     version: "0.1.0",
-    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, Check.self])
+    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, Check.self, Capture.self])
 
   // Lets `--root`/`--json` stand before the subcommand too; subcommands declare the same group.
   @OptionGroup var global: GlobalOptions

@@ -1,0 +1,26 @@
+import ArgumentParser
+import SRIOVCore
+
+struct Capture: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Copy this host's SR-IOV state into DIR, a host root that --root DIR reads.",
+    discussion: """
+      Copies the PFs, their VFs, every bridge above them and the other members of their IOMMU groups \
+      (allow-listed attributes, relative links, config space as far as readable), driver names, IOMMU \
+      groups and units, ACPI table presence (empty markers), /proc/cmdline, the CPU flags line and vfio \
+      module parameters. Nothing else. DIR must not exist or be empty; the capture is built beside it \
+      and renamed into place. --anonymize replaces MAC addresses and serial numbers.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: ArgumentHelp("New (or empty) directory to write the capture to.", valueName: "dir")) var directory: String
+  @Flag(name: .long, help: "Replace MAC addresses, serial numbers and identifying kernel parameters.") var anonymize = false
+
+  func run() throws {
+    let host = try global.host(environment: Process.environment)
+    // The netlink VF settings step is wired here once the live reader and its dump format exist.
+    let options = CaptureOptions(anonymize: anonymize, vfSettings: nil)
+    let report = try HostCapture.capture(host: host, into: directory, options: options)
+    Output.write(global.json ? report.json().rendered() : report.text())
+  }
+}
