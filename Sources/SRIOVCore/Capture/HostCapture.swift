@@ -115,6 +115,11 @@ final class CaptureWalk {
       if roles[a] == nil { queue.append(a) }
       roles[a] = role
     }
+    // A function whose own link leads out of the root cannot be captured; say so instead of
+    // silently leaving it out (`list` on the source fails on it).
+    for address in try inventory.allAddresses() where (try? source.readLinkIfPresent(L.device(address))) == nil && kind(L.pciDevices, address.description) == .link {
+      unreadable.append(source.absolute(L.device(address)) + ": link leads out of the root or nowhere")
+    }
     for pf in try inventory.physicalFunctionAddresses() {
       add(pf, .pf)
       for vf in try inventory.vfs(of: pf) where inventory.exists(vf.address) { add(vf.address, .vf) }
