@@ -5,12 +5,16 @@ public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
   if !condition { fatalError("property violated: \(message())") }
 }
 
-/// What every error a user can see must be: one line, not empty.
+/// What every error a user can see must be: one line, not empty. Messages are checked as the CLI
+/// prints them (`Output.error` escapes control characters with `ParseError.printable`); a
+/// `ParseError` must already be one line by itself (it is embedded in other messages).
 public func requireOneLine(_ error: any Error, _ context: @autoclosure () -> String) {
   let text: String
-  if let user = error as? any UserFacingError {
-    text = user.message
-    if let hint = user.hint { require(!hint.contains("\n"), "hint has a newline: \(hint) (\(context()))") }
+  if let parse = error as? ParseError {
+    text = parse.description
+  } else if let user = error as? any UserFacingError {
+    text = ParseError.printable(user.message, limit: nil)
+    if let hint = user.hint { require(!ParseError.printable(hint, limit: nil).contains("\n"), "hint has a newline: \(hint) (\(context()))") }
   } else {
     text = String(describing: error)
   }
