@@ -17,5 +17,6 @@ let package = Package(
     fuzzTarget("FuzzMAC"),
     fuzzTarget("FuzzSysfsValues"),
     fuzzTarget("FuzzConfigSpace"),
+    fuzzTarget("FuzzJSONDocument"),
   ]
 )

@@ -17,7 +17,7 @@ struct FuzzRegressionTests {
   @Test func everyTargetHasItsRegressionsHere() {
     #expect(!regressions.isEmpty)
     for name in regressions {
-      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-"].contains { name.hasPrefix($0) }, "\(name)")
+      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-", "FuzzJSONDocument-"].contains { name.hasPrefix($0) }, "\(name)")
     }
   }
 
@@ -38,6 +38,8 @@ struct FuzzRegressionTests {
         do { _ = try PCIID(parsing: field) } catch { expectOneLine(error, name) }
         do { _ = try PCIClass(parsing: field) } catch { expectOneLine(error, name) }
       }
+    } else if name.hasPrefix("FuzzJSONDocument-") {
+      do { _ = try Document.parseJSON(text, source: name) } catch { expectOneLine(error, name) }
     } else if name.hasPrefix("FuzzConfigSpace-") {
       let config = ConfigSpace(bytes: [UInt8](bytes.dropFirst()))
       _ = (config.acs, config.sriov, config.portType)
