@@ -164,10 +164,10 @@ final class CaptureWalk {
   /// of captured functions bound to it.
   private func copyDrivers() throws {
     try writer.directory(L.pciDrivers)
-    for name in ["drivers_probe", "rescan"] where source.exists(L.pciBus.appending(name)) {
-      try writer.file(L.pciBus.appending(name), [])  // write-only on sysfs: kept as targets, no content
+    for path in [L.driversProbe, L.pciRescan] where source.exists(path) {
+      try writer.file(path, [])  // write-only on sysfs: kept as write targets, no content
     }
-    if let bytes = readBytes(L.pciBus, "drivers_autoprobe") { try writer.file(L.pciBus.appending("drivers_autoprobe"), bytes) }
+    if let bytes = readBytes(L.driversAutoprobe) { try writer.file(L.driversAutoprobe, bytes) }
     for driver in try source.listIfPresent(L.pciDrivers) where kind(L.pciDrivers, driver) == .directory {
       let dir = L.pciDrivers.appending(driver)
       try writer.directory(dir)
@@ -244,7 +244,7 @@ final class CaptureWalk {
   /// What `check` reads about the host: command line, the CPU's virtualisation flags, ACPI table
   /// presence (never contents), vfio module parameters.
   private func copyHostFacts() throws {
-    if let cmdline = readBytes(L.procCmdline.parent, "cmdline") {
+    if let cmdline = readBytes(L.procCmdline) {
       let text = String(decoding: cmdline, as: UTF8.self)
       try writer.file(L.procCmdline, text: anonymizer?.cmdline(text) ?? text)
     }
@@ -255,7 +255,7 @@ final class CaptureWalk {
     for table in ["DMAR", "IVRS", "IORT"] where source.exists(L.acpiTable(table)) {
       try writer.file(L.acpiTable(table), [])
     }
-    let modules = HostPath("sys/module")
+    let modules = L.modules
     for module in try source.listIfPresent(modules) where module.hasPrefix("vfio") {
       let parameters = modules.appending(module).appending("parameters")
       try writer.directory(modules.appending(module))
@@ -302,6 +302,11 @@ final class CaptureWalk {
     if type == mode_t(S_IFLNK) { return .link }
     if type == mode_t(S_IFDIR) { return .directory }
     return .other
+  }
+
+  func readBytes(_ path: HostPath) -> [UInt8]? {
+    guard let name = path.lastComponent else { return nil }
+    return readBytes(path.parent, name)
   }
 
   /// The bytes of a regular file (never through a link), as far as the kernel lets us read them;
