@@ -152,7 +152,7 @@ struct JSONDocumentParser {
       guard let scalar = Unicode.Scalar(high) else { throw error("unpaired surrogate \\u\(hex4(high))") }
       return scalar
     default:
-      throw error("invalid escape \\\(escape) in a string")
+      throw error("invalid escape \\\(ParseError.printable(String(escape))) in a string")
     }
   }
 
