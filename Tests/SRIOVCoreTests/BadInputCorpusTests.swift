@@ -168,9 +168,12 @@ struct BadInputCorpusTests {
         let r = try runHostile(["--root", root] + command, cwd: root)
         expectClean(r, allowSuccess: true, "\(damage): sriovctl \(command.joined(separator: " "))")
       }
-      try withCaptureDir { _, capture in
+      try withCaptureDir { parent, capture in
         let r = try runHostile(["--root", root, "capture", capture], cwd: root)
         expectClean(r, allowSuccess: true, "\(damage): capture")
+        // Whole or absent: no staging directory is left beside it, nothing else is written there.
+        let left = try FileManager.default.contentsOfDirectory(atPath: parent)
+        #expect(left == (r.status == 0 ? ["capture"] : []), "\(damage): capture left \(left)")
         if r.status != 0 {
           #expect(!FileManager.default.fileExists(atPath: capture), "\(damage): a failed capture left \(capture)")
         } else {
