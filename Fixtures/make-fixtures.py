@@ -15,6 +15,7 @@ scenario is checked (all symlinks relative and resolving inside the scenario roo
 consistent with config space); a failure raises and exits nonzero.
 """
 
+import json
 import os
 import shutil
 import struct
@@ -976,6 +977,8 @@ def generate(name):
     drivers = {d.driver for d in devs if d.driver} | set(sc.get("extra_drivers", []))
     host_files(root, sc, groups, drivers)
     write(root, "usr/share/misc/pci.ids", pci_ids(devs))
+    for rel, text in sc.get("extra_files", {}).items():  # e.g. a capture's stored VF settings
+        write(root, rel, text)
     nlinks = check(root, devs, sc)
     return devs, groups, nlinks
 
@@ -1035,6 +1038,32 @@ def main(argv):
     for name in names:
         devs, groups, nlinks = generate(name)
         print(f"{name}: {len(devs)} devices, {len(groups)} IOMMU groups, {nlinks} symlinks checked")
+
+
+def x710_vf_settings():
+    """x710-demo as a capture that stored rtnetlink's VF settings (sriovctl/vf-settings.json): VF 0 with a
+    MAC and VLAN 100 QoS 3, VF 1 at driver defaults with trust not reported (the kernel's -1), VF 2 on an
+    802.1ad VLAN, trusted, spoof check off and a rate limit; VF 3 missing, as when the kernel truncates the
+    list (IFLA_NUM_VF says 4)."""
+    sc = x710_demo()
+
+    def vf(index, mac, vlan=0, qos=0, proto="802.1Q", spoofchk=True, trust=False, link_state="auto",
+           min_rate=0, max_rate=0):
+        return {"vf": index, "settings": {
+            "mac": mac, "vlan": vlan, "qos": qos, "vlan_proto": proto, "spoofchk": spoofchk, "trust": trust,
+            "link_state": link_state, "min_tx_rate": min_rate, "max_tx_rate": max_rate, "query_rss": False}}
+
+    pfs = [{"netdev": "enp59s0f0", "num_vfs": 4, "vfs": [
+        vf(0, "02:00:00:00:00:10", vlan=100, qos=3),
+        vf(1, "00:00:00:00:00:00", trust=None),
+        vf(2, "02:00:00:00:00:12", vlan=200, proto="802.1ad", spoofchk=False, trust=True, link_state="enable",
+           min_rate=100, max_rate=1000),
+    ]}]
+    sc["extra_files"] = {"sriovctl/vf-settings.json": json.dumps({"schema_version": 1, "pfs": pfs}, indent=2) + "\n"}
+    return sc
+
+
+SCENARIOS["x710-vf-settings"] = x710_vf_settings
 
 
 if __name__ == "__main__":

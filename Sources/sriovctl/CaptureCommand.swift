@@ -18,8 +18,9 @@ struct Capture: ParsableCommand {
 
   func run() throws {
     let host = try global.host(environment: Process.environment)
-    // The netlink VF settings step is wired here once the live reader and its dump format exist.
-    let options = CaptureOptions(anonymize: anonymize, vfSettings: nil)
+    // VF settings: rtnetlink on the live host, the stored dump when capturing a capture.
+    let settings = try host.vfSettingsSource().map { VFSettingsCapture(control: $0.control, encode: VFSettingsDump.encode) }
+    let options = CaptureOptions(anonymize: anonymize, vfSettings: settings)
     let report = try HostCapture.capture(host: host, into: directory, options: options)
     Output.write(global.json ? report.json().rendered() : report.text())
   }

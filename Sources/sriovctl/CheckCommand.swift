@@ -9,11 +9,29 @@ struct Check: ParsableCommand {
       and each DEVICE (default: every SR-IOV PF): SR-IOV enabled, PF driver, VF BARs and bus numbers \
       (the ENOMEM that create would hit), ACS on every hop to the root with the kernel's rules, the \
       real IOMMU group, and whether the group is viable for vfio. Each finding is PASS, WARN, FAIL or \
-      UNKNOWN with a hint. Exit 1 if any FAIL (with --strict also any WARN or UNKNOWN), else 0.
+      UNKNOWN with a hint. Without root, ACS and SR-IOV findings are UNKNOWN, never PASS.
+
+      EXAMPLES:
+        $ sriovctl check enp59s0f0
+        host
+          PASS     iommu.kernel       kernel IOMMU active: 1 unit(s) (dmar0), ...
+          WARN     vfio.available     vfio-pci is not loaded
+                                      hint: modprobe vfio-pci
+        0000:3b:00.0
+          PASS     isolation.acs_path ACS isolates every hop: 0000:3a:00.0
+          PASS     group.viable       IOMMU group 4 is viable for vfio: ...
+        13 pass, 1 warn, 0 fail, 1 unknown
+
+        $ sriovctl check --strict --json > preflight.json
+
+      \(HelpText.exitStatus(
+        success: "no FAIL (with --strict: no FAIL, WARN or UNKNOWN)",
+        failure: "a check failed (with --strict also a WARN or UNKNOWN), or sysfs could not be read"))
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("PCI addresses or interface names (default: every SR-IOV PF).", valueName: "device"))
+  @Argument(help: ArgumentHelp("PCI addresses or interface names (default: every SR-IOV PF).", valueName: "device"),
+    completion: .devices(.physicalFunctions))
   var devices: [String] = []
   @Flag(name: .long, help: "Also fail on WARN and UNKNOWN findings.") var strict = false
 

@@ -3,7 +3,9 @@ import SRIOVCore
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("Host root to read and write (sysfs is ROOT/sys).", valueName: "dir"))
+  @Option(name: .long, help: ArgumentHelp(
+    "Host root to read and write: a capture or a fixture (default: $SRIOVCTL_ROOT, else /; sysfs is DIR/sys).",
+    valueName: "dir"), completion: .directory)
   var root: String?
 
   @Flag(name: .long, help: "Print JSON (schema_version 1) instead of a table.")

@@ -57,14 +57,30 @@ struct Create: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Make a PF have exactly COUNT VFs.",
     discussion: """
-      Equal counts change nothing. Changing a nonzero count goes through 0, which destroys every VF: \
-      refused while a VF is in use (bound to vfio-pci or another unusual driver, or with an up netdev) \
-      unless --force. --driver binds the new VFs race-free (autoprobe off, driver_override, \
-      drivers_probe). Waits until the VFs exist.
+      Writes sriov_numvfs and waits until the kernel has made the VFs (virtfnN, physfn, driver \
+      bound). An equal count writes nothing. A count above sriov_totalvfs is refused before any \
+      write. Changing a nonzero count goes through 0, which destroys every VF, so it is refused \
+      while a VF is in use (bound to vfio-pci or another unusual driver, or with an up netdev) \
+      unless --force. --driver binds the new VFs without races: autoprobe off, driver_override \
+      and drivers_probe per VF, autoprobe restored. --dry-run prints the writes in order.
+
+      EXAMPLES:
+        $ sriovctl create enp59s0f0 8 --dry-run
+        0000:3b:00.0: would change from 4 to 8 VFs; would write, in order:
+          /sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs <- '0'
+          /sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs <- '8'
+        this destroys 4 VF(s): 0000:3b:02.0 0000:3b:02.1 0000:3b:02.2 0000:3b:02.3
+
+        $ sriovctl create 0000:3b:00.1 16 --driver vfio-pci
+
+      \(HelpText.exitStatus(
+        success: "the PF has COUNT VFs (also when it already had), or --dry-run printed the plan",
+        failure: "refused (above the limit, VFs in use) or the kernel failed the write; the error says why"))
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf")) var pf: String
+  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
+    completion: .devices(.physicalFunctions)) var pf: String
   @Argument(help: "How many VFs the PF should have.") var count: Int
   @Option(name: .long, help: ArgumentHelp("Bind the new VFs to this driver (e.g. vfio-pci).", valueName: "name")) var driver: String?
   @Flag(name: .long, help: "Destroy VFs even when they are in use.") var force = false
@@ -89,10 +105,25 @@ struct Create: ParsableCommand {
 struct Remove: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Remove all VFs of a PF.",
-    discussion: "Refused while a VF is in use unless --force.")
+    discussion: """
+      The same as 'create PF 0': writes sriov_numvfs=0 and waits until the VFs are gone. Refused \
+      while a VF is in use (bound to vfio-pci or another unusual driver, or with an up netdev) \
+      unless --force. A PF without VFs is left alone.
+
+      EXAMPLES:
+        $ sriovctl remove enp59s0f0 --dry-run
+        0000:3b:00.0: would change from 4 to 0 VFs; would write, in order:
+          /sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs <- '0'
+        this destroys 4 VF(s): 0000:3b:02.0 0000:3b:02.1 0000:3b:02.2 0000:3b:02.3
+
+      \(HelpText.exitStatus(
+        success: "the PF has no VFs (also when it had none), or --dry-run printed the plan",
+        failure: "refused (VFs in use) or the kernel failed the write"))
+      """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf")) var pf: String
+  @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
+    completion: .devices(.physicalFunctions)) var pf: String
   @Flag(name: .long, help: "Destroy VFs even when they are in use.") var force = false
   @Flag(name: .long, help: "Print the sysfs writes in order and what they destroy; write nothing.") var dryRun = false
   @Option(name: .long, help: ArgumentHelp("Seconds to wait for the VFs to disappear.", valueName: "seconds")) var timeout: Double = 120
@@ -109,10 +140,26 @@ struct Remove: ParsableCommand {
 
 struct Bind: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Bind a PCI function to a driver (driver_override, unbind, drivers_probe).")
+    abstract: "Bind a PCI function to a driver (driver_override, unbind, drivers_probe).",
+    discussion: """
+      Sets driver_override so that only DRIVER may take the device, unbinds it from its current \
+      driver, asks the kernel to probe it, and checks that DRIVER took it. Typical use: hand a VF \
+      to vfio-pci for a VM. Refused while the device has an up netdev unless --force.
+
+      EXAMPLES:
+        $ sriovctl bind 0000:3b:02.1 iavf
+        0000:3b:02.1: already bound to iavf
+
+        $ modprobe vfio-pci && sriovctl bind enp59s0f0v1 vfio-pci
+
+      \(HelpText.exitStatus(
+        success: "the device is bound to DRIVER (also when it already was), or --dry-run printed the plan",
+        failure: "the driver is not loaded, the device is in use, or the kernel refused the bind"))
+      """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device")) var device: String
+  @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device"),
+    completion: .devices(.functionsAndVFs)) var device: String
   @Argument(help: ArgumentHelp("Driver name, e.g. vfio-pci.", valueName: "driver")) var driver: String
   @Flag(name: .long, help: "Unbind from the current driver even when a netdev is up.") var force = false
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
@@ -128,10 +175,24 @@ struct Bind: ParsableCommand {
 
 struct Unbind: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Unbind a PCI function from its driver and clear its driver_override.")
+    abstract: "Unbind a PCI function from its driver and clear its driver_override.",
+    discussion: """
+      Clears driver_override (so the normal driver may take it again at the next probe) and \
+      unbinds the device from its driver. Refused while the device has an up netdev unless --force.
+
+      EXAMPLES:
+        $ sriovctl unbind 3b:02.1 --dry-run
+        0000:3b:02.1: would be unbound; would write, in order:
+          /sys/bus/pci/drivers/iavf/unbind <- '0000:3b:02.1'
+
+      \(HelpText.exitStatus(
+        success: "the device has no driver (also when it had none), or --dry-run printed the plan",
+        failure: "the device is in use or the kernel refused the write"))
+      """)
 
   @OptionGroup var global: GlobalOptions
-  @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device")) var device: String
+  @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device"),
+    completion: .devices(.functionsAndVFs)) var device: String
   @Flag(name: .long, help: "Unbind even when a netdev is up.") var force = false
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
 

@@ -9,8 +9,9 @@ struct SRIOVCtl: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sriovctl",
     abstract: "Inspect and manage SR-IOV on Linux hosts.",
-    version: "0.1.0",
-    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, Check.self, Capture.self])
+    discussion: HelpText.overview,
+    version: Release.version,
+    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, SetVF.self, Check.self, ApplyState.self, PersistState.self, Capture.self])
 
   // Lets `--root`/`--json` stand before the subcommand too; subcommands declare the same group.
   @OptionGroup var global: GlobalOptions

@@ -227,7 +227,7 @@ struct CaptureTests {
   @Test func captureWithoutNetlinkSaysSo() throws {
     try withCaptureDir { _, capture in
       let r = try runCLI(["--root", fixtureRoot("x710-demo"), "capture", capture])
-      #expect(r.stdout.contains("VF settings (netlink): not captured"))
+      #expect(r.stdout.contains("VF settings: not captured (no netlink under this root and no stored dump)"))
       let manifest = try JSONValue(parsing: String(contentsOfFile: capture + "/sriovctl/capture.json", encoding: .utf8))
       #expect(manifest["capture"]?["vf_settings"] == .null)
       #expect(manifest["capture"]?["anonymized"] == false)

@@ -42,9 +42,9 @@ public struct CaptureReport: Sendable {
     }
     if !netdevs.isEmpty { out += "  netdevs: \(netdevs.joined(separator: " "))\n" }
     if let pfs = vfSettingsPFs {
-      out += "  VF settings (netlink): \(pfs.isEmpty ? "none" : pfs.joined(separator: " "))\n"
+      out += "  VF settings: \(pfs.isEmpty ? "none" : pfs.joined(separator: " "))\n"
     } else {
-      out += "  VF settings (netlink): not captured\n"
+      out += "  VF settings: not captured (no netlink under this root and no stored dump)\n"
     }
     if !unreadable.isEmpty {
       out += "  unreadable: \(unreadable.count) item(s), listed in \(directory)/\(HostCapture.manifestPath.components.joined(separator: "/"))"

@@ -33,8 +33,8 @@ public struct CaptureOptions {
 /// that `--root DIR` reads with the same answers. Only allow-listed attributes of the functions
 /// that matter are copied (never BARs, ROMs, VPD or anything of other devices).
 public enum HostCapture {
-  /// Where the netlink VF settings dump lives inside a capture.
-  public static let vfSettingsPath = HostPath("sriovctl/vf-settings.json")
+  /// Where the netlink VF settings dump lives inside a capture (read back by `vfSettingsSource()`).
+  public static var vfSettingsPath: HostPath { VFSettingsSource.dumpPath }
   /// What the capture holds and what it could not read.
   public static let manifestPath = HostPath("sriovctl/capture.json")
 

@@ -29,9 +29,17 @@ public struct DeviceReport: Sendable {
   public let config: ConfigFacts
   public let iommuGroup: IOMMUGroup?
   public let upstream: [Hop]
-  public let vfs: [ListReport.VFEntry]
+  public var vfs: [ListReport.VFEntry]
+  /// A PF's VF settings read (nil without a source or netdev); for a VF, its PF's.
+  public var vfSettings: VFSettingsReadout? = nil
+  /// A VF's own settings, when `device` is a VF.
+  public var settings: VFSettings? = nil
 
   public static func build(host: Host, device ref: DeviceRef) throws -> DeviceReport {
+    try build(host: host, device: ref, vfSettings: try host.vfSettingsSource())
+  }
+
+  public static func build(host: Host, device ref: DeviceRef, vfSettings source: VFSettingsSource?) throws -> DeviceReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
     let address = try inventory.resolve(ref)
     let device = try inventory.device(address)
@@ -46,7 +54,7 @@ public struct DeviceReport: Sendable {
           hint: "check \(host.sysfs.absolute(SysfsLayout.attribute(.config, of: address)))")
       }
     }
-    return DeviceReport(
+    let report = DeviceReport(
       device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
       deviceName: try names.device(device), className: try names.pciClass(device),
       config: try readConfig(address),
@@ -55,6 +63,20 @@ public struct DeviceReport: Sendable {
       vfs: try (device.sriov?.vfs ?? []).map { link in
         ListReport.VFEntry(index: link.index, device: try inventory.device(link.address, vfIndex: link.index), netdevs: netdevs[link.address] ?? [])
       })
+    return report.withVFSettings(from: source, netdevs: netdevs)
+  }
+
+  /// Adds VF settings: a PF's for its VFs, or a VF's own from its PF's read.
+  func withVFSettings(from source: VFSettingsSource?, netdevs: [PCIAddress: [String]]) -> Self {
+    var report = self
+    if let pf = device.physfn, let index = device.vfIndex {
+      report.vfSettings = VFSettingsReadout.read(pf: netdevs[pf] ?? [], source: source)
+      report.settings = report.vfSettings?.settings?.vfs[index]
+    } else if !vfs.isEmpty, let readout = VFSettingsReadout.read(pf: self.netdevs, source: source) {
+      report.vfSettings = readout
+      report.vfs = readout.attach(to: vfs)
+    }
+    return report
   }
 }
 

@@ -4,6 +4,8 @@ public struct ListReport: Sendable {
     public let index: Int
     public let device: PCIDevice
     public let netdevs: [String]
+    /// What rtnetlink (or a capture) reports for this VF; nil when unknown.
+    public var settings: VFSettings? = nil
   }
 
   public struct Entry: Sendable {
@@ -11,7 +13,9 @@ public struct ListReport: Sendable {
     public let netdevs: [String]
     public let vendorName: String?
     public let deviceName: String?
-    public let vfs: [VFEntry]
+    public var vfs: [VFEntry]
+    /// The PF's VF settings read, nil when there is no source (a root without a stored dump) or no netdev.
+    public var vfSettings: VFSettingsReadout? = nil
   }
 
   public let entries: [Entry]
@@ -20,6 +24,10 @@ public struct ListReport: Sendable {
   public let includesAllNICs: Bool
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool) throws -> ListReport {
+    try build(host: host, showVFs: showVFs, allNICs: allNICs, vfSettings: try host.vfSettingsSource())
+  }
+
+  public static func build(host: Host, showVFs: Bool, allNICs: Bool, vfSettings source: VFSettingsSource?) throws -> ListReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
     let sysfs = inventory.sysfs
     let netdevs = try inventory.netdevsByDevice()
@@ -41,6 +49,28 @@ public struct ListReport: Sendable {
         device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
         deviceName: try names.device(device), vfs: vfs))
     }
-    return ListReport(entries: entries, showVFs: showVFs, includesAllNICs: allNICs)
+    return ListReport(entries: entries.map { $0.withVFSettings(from: source) }, showVFs: showVFs, includesAllNICs: allNICs)
+  }
+}
+
+extension ListReport.Entry {
+  /// Adds VF settings, read once per PF that has VFs and a netdev.
+  func withVFSettings(from source: VFSettingsSource?) -> Self {
+    guard !vfs.isEmpty, let readout = VFSettingsReadout.read(pf: netdevs, source: source) else { return self }
+    var entry = self
+    entry.vfSettings = readout
+    entry.vfs = readout.attach(to: vfs)
+    return entry
+  }
+}
+
+extension VFSettingsReadout {
+  /// The VF rows with the settings this read reported for them (nil for VFs it did not list).
+  func attach(to vfs: [ListReport.VFEntry]) -> [ListReport.VFEntry] {
+    vfs.map { vf in
+      var vf = vf
+      vf.settings = settings?.vfs[vf.index]
+      return vf
+    }
   }
 }

@@ -47,7 +47,7 @@ public final class HostLock: @unchecked Sendable {
   deinit { close(fd) }
 
   /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed. Fails
-  /// at once (no waiting) when another process holds it.
+  /// within a tenth of a second when another process holds it.
   public static func acquire(_ sysfs: any Sysfs) throws(SRIOVError) -> HostLock {
     let path = sysfs.absolute(SysfsLayout.lockFile)
     let directory = sysfs.absolute(SysfsLayout.lockFile.parent)
@@ -56,6 +56,15 @@ public final class HostLock: @unchecked Sendable {
     }
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw failure(path, "cannot open the lock file", Errno(rawValue: Glibc.errno)) }
+    // A lock can be busy for an instant without another sriovctl: a process that forks (a test
+    // runner, an agent embedding SRIOVCore) shares the lock's open file with the child until the
+    // child's exec closes it. Retry briefly before calling it taken.
+    var attempts = 0
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 && Glibc.errno == EWOULDBLOCK && attempts < 10 {
+      attempts += 1
+      var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+      nanosleep(&pause, nil)
+    }
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       let e = Errno(rawValue: Glibc.errno)
       close(fd)

@@ -202,9 +202,109 @@ public struct VFSettingsRequest: Equatable, Sendable {
 }
 
 /// Reads and changes the VF settings of one PF. The live implementation speaks rtnetlink; a capture
-/// replays a stored dump (read-only); tests use a stateful fake.
+/// replays a stored dump (read-only); tests use a stateful fake. A kernel refusal is an `Errno`, or a
+/// `NetlinkKernelError` (errno plus the kernel's extended-ack text); `VFSettingsErrors.explain` turns
+/// either into the user's message.
 public protocol VFSettingsControl {
   func read(pf: NetdevName) throws -> PFVFSettings
   /// One setting on one VF: one request, nothing else touched.
   func apply(_ setting: VFSetting, vf: Int, pf: NetdevName) throws
+}
+
+/// A request that must not be sent. The message quotes the rejected value.
+public struct VFSettingsProblem: Error, Equatable, Sendable, CustomStringConvertible {
+  public let message: String
+  public let hint: String
+
+  public init(_ message: String, hint: String) {
+    self.message = message
+    self.hint = hint
+  }
+
+  public var description: String { message }
+}
+
+extension VFSettingsRequest {
+  /// Checks that need nothing but the request: ranges, unicast MAC, QoS and 802.1ad only with a
+  /// VLAN given here, min rate not above max (a max of 0 means no limit, as in the kernel).
+  public func validateValues() throws(VFSettingsProblem) {
+    if let mac, mac.bytes[0] & 1 == 1 {
+      throw VFSettingsProblem("MAC \(mac) is a multicast address",
+        hint: "a VF's MAC must be unicast (first byte even), e.g. 02:00:00:00:00:01; 00:00:00:00:00:00 clears it")
+    }
+    if let vlan, !(0...4095).contains(vlan) {
+      throw VFSettingsProblem("VLAN \(vlan) is out of range", hint: "a VLAN ID is 0-4095 (0 removes the VLAN)")
+    }
+    if let qos, !(0...7).contains(qos) {
+      throw VFSettingsProblem("QoS \(qos) is out of range", hint: "QoS is an 802.1p priority, 0-7")
+    }
+    if let qos, qos != 0, vlan == 0 {
+      throw VFSettingsProblem("QoS \(qos) needs a VLAN, but the VLAN given is 0", hint: "give a VLAN ID from 1 to 4095 with the QoS")
+    }
+    if vlanProtocol == .dot1ad, vlan == 0 {
+      throw VFSettingsProblem("VLAN protocol 802.1ad needs a nonzero VLAN, but the VLAN given is 0",
+        hint: "give a VLAN ID from 1 to 4095, or leave the protocol out")
+    }
+    for (name, rate) in [("min rate", minTxRate), ("max rate", maxTxRate)] {
+      if let rate, rate < 0 || rate > Int(UInt32.max) {
+        throw VFSettingsProblem("\(name) \(rate) Mbps is out of range", hint: "rates are Mbps from 0 (no limit) up")
+      }
+    }
+    if let min = minTxRate, let max = maxTxRate { try Self.checkRates(min: min, max: max) }
+  }
+
+  /// Adds the checks that depend on the VF's current settings: QoS or 802.1ad alone need the VF's
+  /// VLAN to be nonzero, a rate alone must fit the other's current value.
+  public func validate(against current: VFSettings) throws(VFSettingsProblem) {
+    try validateValues()
+    let vlanAfter = vlan ?? current.vlan ?? 0
+    if let qos, qos != 0, vlanAfter == 0 {
+      throw VFSettingsProblem("QoS \(qos) needs a VLAN, and the VF has none", hint: "give a VLAN ID from 1 to 4095 with the QoS")
+    }
+    if vlanProtocol == .dot1ad, vlanAfter == 0 {
+      throw VFSettingsProblem("VLAN protocol 802.1ad needs a nonzero VLAN, and the VF has none",
+        hint: "give a VLAN ID from 1 to 4095 with the protocol")
+    }
+    if minTxRate != nil || maxTxRate != nil {
+      try Self.checkRates(min: minTxRate ?? current.minTxRate ?? 0, max: maxTxRate ?? current.maxTxRate ?? 0)
+    }
+  }
+
+  private static func checkRates(min: Int, max: Int) throws(VFSettingsProblem) {
+    guard max == 0 || min <= max else {
+      throw VFSettingsProblem("min rate \(min) Mbps is above max rate \(max) Mbps",
+        hint: "give a max rate of at least the min rate, or 0 for no limit")
+    }
+  }
+}
+
+extension VFSetting {
+  /// Whether the VF's read-back shows this setting. Unknown (nil) fields cannot contradict it.
+  public func isReflected(in vf: VFSettings) -> Bool {
+    func same<T: Equatable>(_ reported: T?, _ wanted: T) -> Bool { reported == nil || reported == wanted }
+    switch self {
+    case .mac(let mac): return same(vf.mac, mac)
+    case .vlan(let id, let qos, let proto): return same(vf.vlan, id) && same(vf.qos, qos) && same(vf.vlanProtocol, proto)
+    case .spoofCheck(let on): return same(vf.spoofCheck, on)
+    case .trust(let on): return same(vf.trust, on)
+    case .linkState(let state): return same(vf.linkState, state)
+    case .rate(let min, let max): return same(vf.minTxRate, min) && same(vf.maxTxRate, max)
+    }
+  }
+
+  /// The setting that puts this one back to what `original` reported; nil when that was unknown.
+  public func restoring(from original: VFSettings) -> VFSetting? {
+    switch self {
+    case .mac: return original.mac.map(VFSetting.mac)
+    case .vlan:
+      guard let id = original.vlan else { return nil }
+      return .vlan(id: id, qos: original.qos ?? 0, proto: original.vlanProtocol ?? .dot1Q)
+    case .spoofCheck: return original.spoofCheck.map(VFSetting.spoofCheck)
+    case .trust: return original.trust.map(VFSetting.trust)
+    case .linkState: return original.linkState.map(VFSetting.linkState)
+    case .rate:
+      guard let min = original.minTxRate, let max = original.maxTxRate else { return nil }
+      return .rate(minMbps: min, maxMbps: max)
+    }
+  }
 }

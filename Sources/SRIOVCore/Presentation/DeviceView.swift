@@ -27,6 +27,8 @@ extension DeviceReport {
           ])
         } ?? .null),
         ("sriov", sriovJSON()),
+        ("settings", settings.map(VFSettingsView.json) ?? .null),
+        ("vf_settings", vfSettings?.json() ?? .null),
         ("acs", Self.json(config.acs)),
         ("upstream", .array(upstream.map { hop in
           .object([
@@ -93,6 +95,7 @@ extension DeviceReport {
     lines.append(("iommu group", iommuGroupText()))
     lines.append(("acs", Self.text(config.acs)))
     lines.append(contentsOf: sriovText())
+    if device.kind == .vf, let settings { lines.append(("settings", VFSettingsView.text(settings))) }
     for (i, hop) in upstream.enumerated() {
       let portType: String = hop.config.portType?.name ?? "(port type unknown)"
       let acs: String = Self.text(hop.config.acs)
@@ -110,9 +113,10 @@ extension DeviceReport {
       let parts: [String] = [
         "vf \(vf.index)", vf.device.address.description, vf.device.driver ?? "no driver", joined(vf.netdevs),
         "group " + orUnknown(vf.device.iommuGroup),
-      ]
+      ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
       out += "    " + parts.joined(separator: "  ") + "\n"
     }
+    if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     return out
   }
 

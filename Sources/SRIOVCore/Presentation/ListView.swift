@@ -20,6 +20,7 @@ extension ListReport {
       ("drivers_autoprobe", .optional(d.sriov?.driversAutoprobe)),
       ("iommu_group", .optional(d.iommuGroup)),
       ("vfs", .array(entry.vfs.map(json))),
+      ("vf_settings", entry.vfSettings?.json() ?? .null),
     ])
   }
 
@@ -31,6 +32,7 @@ extension ListReport {
       ("driver", .optional(vf.device.driver)),
       ("netdevs", .strings(vf.netdevs)),
       ("iommu_group", .optional(vf.device.iommuGroup)),
+      ("settings", vf.settings.map(VFSettingsView.json) ?? .null),
     ])
   }
 
@@ -54,11 +56,12 @@ extension ListReport {
         table.append([
           "  " + vf.device.address.description, joined(vf.netdevs), vf.device.driver ?? unknownText,
           "\(vf.device.vendorID):\(vf.device.deviceID)", "vf \(vf.index)", orUnknown(vf.device.numaNode),
-          orUnknown(vf.device.iommuGroup), "",
+          orUnknown(vf.device.iommuGroup), vf.settings.map(VFSettingsView.text) ?? "",
         ])
       }
     }
-    return table.rendered()
+    let notes = showVFs ? entries.compactMap { $0.vfSettings?.note } : []
+    return table.rendered() + notes.map { $0 + "\n" }.joined()
   }
 }
 

@@ -109,7 +109,7 @@ sc_ok create $PF 3 --force
 [[ $SC_ERR != *"waiting for VFs"* ]] && ok "no progress on a pipe" || fail "progress on a pipe: $SC_ERR"
 
 section "lock held by another process"
-flock /run/sriovctl.lock sleep 4 &
+flock /run/sriovctl.lock sleep 15 &  # longer than one sriovctl run under TCG on a busy host
 sleep 0.5
 sc remove $PF --force
 expect "exit status while locked" "$SC_RC" 1

@@ -1,0 +1,296 @@
+/// `apply`: resolves a desired state against the host, plans, and (unless a dry run) executes the
+/// plan under the host lock, stopping at the first failure and undoing what can be undone.
+public struct Apply {
+  public let sysfs: any Sysfs
+  /// VF settings (rtnetlink on the live host, a capture's stored dump); nil: files with settings are refused.
+  public let settingsControl: (any VFSettingsControl)?
+  public let lifecycle: Lifecycle
+  /// Seconds to wait for VFs to appear and for drivers to bind.
+  public let timeout: Double
+  typealias Layout = SysfsLayout
+
+  public init(sysfs: any Sysfs, settingsControl: (any VFSettingsControl)?, clock: any LifecycleClock = MonotonicClock(),
+              pollInterval: Double = 0.1, timeout: Double = 120) {
+    self.sysfs = sysfs
+    self.settingsControl = settingsControl
+    self.lifecycle = Lifecycle(sysfs: sysfs, clock: clock, pollInterval: pollInterval)
+    self.timeout = timeout
+  }
+
+  var inventory: Inventory { Inventory(sysfs: sysfs) }
+
+  // MARK: entry point
+
+  /// Plans, and unless `dryRun` executes. Bad files and refused plans throw; failures while
+  /// executing land in the outcome (`error`), after the rollback.
+  public func run(_ state: DesiredState, force: Bool = false, dryRun: Bool = false) throws -> ApplyOutcome {
+    if dryRun {
+      let plan = try self.plan(state, options: .init(force: force, dryRun: true))
+      return ApplyOutcome(source: state.source, dryRun: true, plan: plan)
+    }
+    // Observe and plan with the lock held, so that nothing changes between the plan and the writes.
+    // `flock`: the kernel drops it when the process dies, so a killed run never blocks the next.
+    let lock = try HostLock.acquire(sysfs)
+    defer { withExtendedLifetime(lock) {} }
+    let plan = try self.plan(state, options: .init(force: force, dryRun: false))
+    var outcome = ApplyOutcome(source: state.source, dryRun: false, plan: plan)
+    execute(&outcome)
+    return outcome
+  }
+
+  public func plan(_ state: DesiredState, options: ApplyPlan.Options) throws -> ApplyPlan {
+    let resolved = try resolve(state)
+    var pairs: [(desired: DesiredPF, observed: ObservedApplyPF)] = []
+    for (desired, address) in resolved { pairs.append((desired, try observe(desired, at: address, source: state.source))) }
+    return try ApplyPlan.make(pairs, source: state.source, options: options)
+  }
+
+  // MARK: resolving selectors
+
+  /// Each entry's PF; an entry that names nothing, several PFs, or a PF another entry named is an error.
+  public func resolve(_ state: DesiredState) throws -> [(DesiredPF, PCIAddress)] {
+    var result: [(DesiredPF, PCIAddress)] = []
+    var claimed: [PCIAddress: DesiredPF] = [:]
+    for desired in state.pfs {
+      let address = try resolve(desired, source: state.source)
+      if let earlier = claimed[address] {
+        throw DesiredStateError(source: state.source, line: desired.line, field: desired.field,
+          problem: "names \(address), which \(earlier.field) (line \(earlier.line)) already names",
+          hint: "describe each PF in one entry")
+      }
+      claimed[address] = desired
+      result.append((desired, address))
+    }
+    return result
+  }
+
+  func resolve(_ desired: DesiredPF, source: String) throws -> PCIAddress {
+    func fail(_ field: String, _ problem: String, hint: String?) -> DesiredStateError {
+      DesiredStateError(source: source, line: desired.line, field: desired.field + field, problem: problem, hint: hint)
+    }
+    let address: PCIAddress
+    let field: String
+    switch desired.selector {
+    case .address(let a):
+      field = ".address"
+      guard inventory.exists(a) else {
+        throw fail(field, "no PCI device \(a) on this host", hint: "run 'sriovctl list' to see the SR-IOV PFs")
+      }
+      address = a
+    case .netdev(let name):
+      field = ".netdev"
+      do { address = try inventory.resolve(.netdev(name)) } catch let error as SRIOVError {
+        throw fail(field, error.problem, hint: error.hint)
+      }
+    case .vendorDevice(let vendor, let device, let index):
+      field = ".vendor_device"
+      var matches: [PCIAddress] = []
+      for pf in try inventory.physicalFunctionAddresses() {
+        let v = try? sysfs.readValueIfPresent(Layout.attribute(.vendor, of: pf)).flatMap { try? PCIID(parsing: $0) }
+        let d = try? sysfs.readValueIfPresent(Layout.attribute(.device, of: pf)).flatMap { try? PCIID(parsing: $0) }
+        if v == vendor && d == device { matches.append(pf) }
+      }
+      let list: String = matches.map(\.description).joined(separator: ", ")
+      if matches.isEmpty {
+        throw fail(field, "no SR-IOV PF with vendor:device \(vendor):\(device) on this host",
+          hint: "run 'sriovctl list' to see the PFs and their IDs")
+      }
+      if let index {
+        guard index < matches.count else {
+          throw fail(".index", "index \(index), but only \(matches.count) PF(s) match \(vendor):\(device) (\(list))",
+            hint: "indexes count from 0 in PCI address order")
+        }
+        address = matches[index]
+      } else {
+        guard matches.count == 1 else {
+          throw fail(field, "\(vendor):\(device) matches \(matches.count) PFs (\(list))",
+            hint: "add 'index: N' (0 to \(matches.count - 1), in PCI address order), or name the PF by address")
+        }
+        address = matches[0]
+      }
+    }
+    guard sysfs.exists(Layout.attribute(.sriovTotalVFs, of: address)) else {
+      throw fail(field, "\(address) is not an SR-IOV PF (no sriov_totalvfs)", hint: "run 'sriovctl list' to see the SR-IOV PFs")
+    }
+    return address
+  }
+
+  // MARK: observing
+
+  public func observe(_ desired: DesiredPF, at address: PCIAddress, source: String) throws -> ObservedApplyPF {
+    let pf = try lifecycle.observePF(address)
+    var netdev: NetdevName? = nil
+    if case .netdev(let name) = desired.selector {
+      netdev = name
+    } else if let first = (try? sysfs.listIfPresent(Layout.attribute(.net, of: address)))?.first {
+      netdev = try? NetdevName(parsing: first)
+    }
+    var settings: PFVFSettings? = nil
+    if desired.wantsSettings {
+      guard let settingsControl else {
+        let entry = desired.perVF.first { !$0.settings.isEmpty }
+        throw DesiredStateError(source: source, line: entry?.line ?? desired.line, field: entry?.field ?? desired.field,
+          problem: "VF settings need rtnetlink, and this host root has none (a fixture, or a capture without a stored dump)",
+          hint: "apply VF settings on the live host (no --root), or remove them from the file")
+      }
+      if let netdev, pf.numVFs > 0 {
+        do { settings = try settingsControl.read(pf: netdev) } catch {
+          throw SRIOVError(netdev.name, "cannot read the VF settings: \(error)", hint: "run as root (sudo)")
+        }
+      }
+    }
+    let drivers = Set((try? sysfs.listIfPresent(Layout.pciDrivers)) ?? [])
+    return ObservedApplyPF(pf: pf, netdev: netdev, settings: settings, loadedDrivers: drivers)
+  }
+
+  // MARK: executing
+
+  /// What undoes a step that worked.
+  private struct Undo {
+    let step: Int
+    let run: () throws -> Void
+  }
+
+  func execute(_ outcome: inout ApplyOutcome) {
+    var undo: [Undo] = []
+    for i in outcome.steps.indices {
+      do {
+        let (changed, reverse) = try perform(outcome.steps[i].action)
+        outcome.steps[i].status = changed ? .applied : .unchanged
+        if let reverse { undo.append(Undo(step: i, run: reverse)) }
+        if changed && reverse == nil && outcome.steps[i].action.isIrreversible {
+          outcome.steps[i].note = "irreversible: the destroyed VFs are gone"
+        }
+      } catch {
+        let failure: SRIOVError = (error as? SRIOVError)
+          ?? SRIOVError(outcome.steps[i].action.pf.description, "\(outcome.steps[i].action): \(error)")
+        outcome.steps[i].status = .failed
+        outcome.steps[i].note = failure.message
+        outcome.error = failure
+        break
+      }
+    }
+    guard outcome.error != nil else { return }
+    // Undo in reverse order what can be undone (autoprobe, bindings, settings); counts stay.
+    for entry in undo.reversed() {
+      do {
+        try entry.run()
+        outcome.steps[entry.step].status = .rolledBack
+      } catch {
+        outcome.steps[entry.step].status = .rollbackFailed
+        outcome.steps[entry.step].note = "rollback failed: \((error as? SRIOVError)?.message ?? "\(error)")"
+      }
+    }
+  }
+
+  /// Does one action against the host as it is now; returns whether it changed anything and how to
+  /// undo it (nil: nothing to undo, or it cannot be undone).
+  private func perform(_ action: ApplyAction) throws -> (Bool, (() throws -> Void)?) {
+    switch action {
+    case .autoprobe(let pf, _, let to):
+      let path = Layout.attribute(.sriovDriversAutoprobe, of: pf)
+      let before = try readValue(path, subject: pf)
+      let want = to ? "1" : "0"
+      if before == want { return (false, nil) }
+      try write(SysfsWrite(want, to: path), subject: pf)
+      return (true, { () throws in try self.write(SysfsWrite(before, to: path), subject: pf) })
+
+    case .count(let planned):
+      let observed = try lifecycle.observePF(planned.pf)
+      if observed.numVFs == planned.to { return (false, nil) }
+      let change = try VFCountChange.plan(observed, to: planned.to, options: .init(driver: planned.driver, force: true))
+      var result = LifecycleOutcome(device: planned.pf, dryRun: false, planned: change.writes,
+        destroys: change.destroys.map(\.address), summary: "")
+      lifecycle.execute(change, observed: observed, into: &result, timeout: timeout, progress: nil)
+      if let error = result.error { throw error }
+      return (true, nil)
+
+    case .bind(let pf, let index, _, _, let driver):
+      guard let address = try inventory.vfs(of: pf).first(where: { $0.index == index })?.address else {
+        throw SRIOVError(pf.description, "VF \(index) does not exist (no virtfn\(index))", hint: "run 'sriovctl show \(pf)'")
+      }
+      let before = try lifecycle.observeBinding(address)
+      let change = try DriverChange.bind(before, to: driver, driverLoaded: sysfs.exists(Layout.driver(driver)), force: true)
+      if change.isNoop { return (false, nil) }
+      try bind(change)
+      let restore: () throws -> Void = { () throws in
+        let now = try self.lifecycle.observeBinding(address)
+        if let old = before.driver, let name = try? DriverName(parsing: old) {
+          try self.bind(try DriverChange.bind(now, to: name, driverLoaded: true, force: true))
+        } else {
+          try self.bind(try DriverChange.unbind(now, force: true))
+        }
+        if before.driverOverride == nil {
+          try self.write(SysfsWrite("\n", to: Layout.attribute(.driverOverride, of: address)), subject: address)
+        }
+      }
+      return (true, restore)
+
+    case .setting(let pf, let netdev, let vf, let setting, _):
+      guard let control = settingsControl else {
+        throw SRIOVError(netdev.name, "cannot change VF settings: this host root has no rtnetlink (a fixture or capture)")
+      }
+      let current = try readSettings(control, netdev, vf)
+      let before = setting.restoring(from: current)
+      if before == setting { return (false, nil) }
+      let target = settingsTarget(pf: pf, netdev: netdev, vf: vf)
+      do { try control.apply(setting, vf: vf, pf: netdev) } catch {
+        throw VFSettingsErrors.explain(error, setting: setting, target: target)
+      }
+      let after = try readSettings(control, netdev, vf)
+      guard setting.isReflected(in: after) else {
+        throw SRIOVError(target.subject, "the kernel accepted \(setting) but reads back \(setting.restoring(from: after)?.description ?? "unknown")",
+          hint: "the driver changed something else or ignored the request; check dmesg")
+      }
+      guard let before else { return (true, nil) }  // the driver did not report it: nothing to restore to
+      return (true, { () throws in
+        do { try control.apply(before, vf: vf, pf: netdev) } catch {
+          throw VFSettingsErrors.explain(error, setting: before, target: target)
+        }
+        guard before.isReflected(in: try self.readSettings(control, netdev, vf)) else {
+          throw SRIOVError(target.subject, "restoring \(before): the kernel accepted it but does not show it")
+        }
+      })
+    }
+  }
+
+  /// What VF settings messages name: the PF, its driver, the VF.
+  private func settingsTarget(pf: PCIAddress, netdev: NetdevName, vf: Int) -> VFSettingsTarget {
+    let numVFs: Int = ((try? sysfs.readValueIfPresent(Layout.attribute(.sriovNumVFs, of: pf))) ?? nil).flatMap { Int($0) } ?? 0
+    let operstate: String? = (try? sysfs.readValueIfPresent(Layout.netdev(netdev).appending("operstate"))) ?? nil
+    let driver: String? = (try? lifecycle.driverName(of: pf)) ?? nil
+    return VFSettingsTarget(pf: pf, netdev: netdev, driver: driver, vf: vf, numVFs: numVFs, pfOperstate: operstate)
+  }
+
+  private func bind(_ change: DriverChange) throws {
+    for write in change.writes { try self.write(write, subject: change.device) }
+    let deadline: Double = lifecycle.clock.now() + timeout
+    if let error = lifecycle.waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
+      throw error
+    }
+  }
+
+  private func readSettings(_ control: any VFSettingsControl, _ netdev: NetdevName, _ vf: Int) throws -> VFSettings {
+    let all: PFVFSettings
+    do { all = try control.read(pf: netdev) } catch {
+      throw SRIOVError(netdev.name, "cannot read the VF settings: \(error)")
+    }
+    guard let settings = all.vfs[vf] else {
+      throw SRIOVError(netdev.name, "VF \(vf) is missing from the kernel's VF list (\(all.vfs.count) of \(all.numVFs) reported)",
+        hint: all.isTruncated ? "the kernel truncates VF lists beyond about 220 VFs" : "the VF may still be appearing; retry")
+    }
+    return settings
+  }
+
+  private func readValue(_ path: HostPath, subject: PCIAddress) throws -> String {
+    do { return try sysfs.readValue(path) } catch {
+      throw SRIOVError(subject.description, "cannot read \(path.lastComponent ?? ""): \(error)", hint: Inventory.hint(for: error))
+    }
+  }
+
+  private func write(_ write: SysfsWrite, subject: PCIAddress) throws {
+    do { try sysfs.write(write.value, to: write.path) } catch {
+      throw WriteErrors.explain(error, subject: subject.description, write: write)
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/// What `apply` planned and did, step by step: rendered as text or as the `result` JSON object.
+public struct ApplyOutcome: Sendable {
+  public enum Status: String, Sendable {
+    /// Dry run: would be done.
+    case planned
+    /// Done and still in effect.
+    case applied
+    /// Already as desired when its turn came (another process, or a VF created with that value).
+    case unchanged
+    case failed
+    /// Done, then undone after a later step failed.
+    case rolledBack = "rolled_back"
+    /// Done, and undoing it failed too: the error says what is left.
+    case rollbackFailed = "rollback_failed"
+    /// Not attempted because an earlier step failed.
+    case skipped
+  }
+
+  public struct Step: Sendable {
+    public let action: ApplyAction
+    public internal(set) var status: Status
+    /// Why it failed, or why it was not rolled back.
+    public internal(set) var note: String?
+  }
+
+  /// The file, as named on the command line.
+  public let source: String
+  public let dryRun: Bool
+  public internal(set) var steps: [Step]
+  /// Changes a real run would refuse (VFs in use without --force); a dry run lists them.
+  public let refusals: [SRIOVError]
+  /// The failure that stopped the run; the CLI prints it and exits 1.
+  public internal(set) var error: SRIOVError?
+
+  init(source: String, dryRun: Bool, plan: ApplyPlan) {
+    self.source = source
+    self.dryRun = dryRun
+    self.refusals = plan.refusals
+    self.steps = plan.actions.map { Step(action: $0, status: dryRun ? .planned : .skipped, note: nil) }
+    if dryRun, let first = plan.refusals.first {
+      let more: String = plan.refusals.count > 1 ? " (and \(plan.refusals.count - 1) more)" : ""
+      error = SRIOVError(first.subject, first.problem + more, hint: first.hint)
+    }
+  }
+
+  public func steps(_ status: Status) -> [Step] { steps.filter { $0.status == status } }
+
+  /// Whether the host changed (or, in a dry run, would change): `--detailed-exitcode` 2.
+  public var changed: Bool {
+    dryRun ? !steps.isEmpty : steps.contains { $0.status == .applied || $0.status == .rollbackFailed }
+  }
+
+  public var destroys: [PCIAddress] {
+    steps.flatMap { step -> [PCIAddress] in
+      guard case .count(let change) = step.action, step.status != .skipped && step.status != .unchanged else { return [] }
+      return change.destroys.map(\.address)
+    }
+  }
+
+  public var summary: String {
+    if steps.isEmpty { return "nothing to do: the host matches \(source)" }
+    if dryRun { return "\(steps.count) change(s) planned" }
+    if error == nil {
+      let applied = steps(.applied).count
+      let unchanged = steps(.unchanged).count
+      return "applied \(applied) change(s)" + (unchanged > 0 ? " (\(unchanged) already in place)" : "")
+    }
+    let parts: [String] = [(Status.applied, "applied"), (.rolledBack, "rolled back"), (.rollbackFailed, "not rolled back"),
+      (.failed, "failed"), (.skipped, "skipped")].compactMap { status, name in
+        let n = steps(status).count
+        return n > 0 ? "\(n) \(name)" : nil
+      }
+    return "stopped: " + parts.joined(separator: ", ")
+  }
+
+  public func text() -> String {
+    var out = ""
+    if dryRun {
+      out += "\(source): \(summary)\(steps.isEmpty ? "" : "; would do, in order:")\n"
+      for step in steps { out += "  \(step.action)\n" }
+      let destroyed = destroys
+      if !destroyed.isEmpty {
+        out += "this destroys \(destroyed.count) VF(s), which cannot be undone: \(destroyed.map(\.description).joined(separator: " "))\n"
+      }
+      for refusal in refusals { out += "refused without --force: \(refusal.message)\n" }
+      return out
+    }
+    for step in steps {
+      let label: String
+      switch step.status {
+      case .planned, .applied: label = "applied"
+      case .unchanged: label = "unchanged"
+      case .failed: label = "FAILED"
+      case .rolledBack: label = "rolled back"
+      case .rollbackFailed: label = "NOT rolled back"
+      case .skipped: label = "skipped"
+      }
+      out += "\(label) \(step.action)" + (step.note.map { ": \($0)" } ?? "") + "\n"
+    }
+    out += "\(source): \(summary)\n"
+    return out
+  }
+
+  public func json() -> JSON {
+    func list(_ statuses: [Status]) -> JSON { .array(steps.filter { statuses.contains($0.status) }.map(Self.json)) }
+    let result: [(String, JSON)] = [
+      ("file", .string(source)),
+      ("dry_run", .bool(dryRun)),
+      ("planned", .array(steps.map { Self.json(Step(action: $0.action, status: .planned, note: nil)) })),
+      ("applied", list([.applied])),
+      ("unchanged", list([.unchanged])),
+      ("rolled_back", list([.rolledBack])),
+      ("failed", list([.failed, .rollbackFailed])),
+      ("skipped", list([.skipped])),
+      ("destroys", .strings(destroys.map(\.description))),
+      ("refusals", .strings(refusals.map(\.message))),
+      ("changed", .bool(changed)),
+      ("message", .string(error?.message ?? summary)),
+    ]
+    return JSON.document([("result", .object(result))])
+  }
+
+  static func json(_ step: Step) -> JSON {
+    let action = step.action
+    var address: String? = nil
+    var destroys: [String] = []
+    switch action {
+    case .bind(_, _, let a, _, _): address = a?.description
+    case .count(let change): destroys = change.destroys.map(\.address.description)
+    default: break
+    }
+    var fields: [(String, JSON)] = [
+      ("pf", .string(action.pf.description)),
+      ("kind", .string(action.kind)),
+      ("vf", .optional(action.vf)),
+      ("address", .optional(address)),
+      ("from", .optional(action.fromText)),
+      ("to", .string(action.toText)),
+      ("irreversible", .bool(action.isIrreversible)),
+      ("destroys", .strings(destroys)),
+      ("description", .string(action.description)),
+    ]
+    if step.status == .failed || step.status == .rollbackFailed { fields.append(("error", .optional(step.note))) }
+    return .object(fields)
+  }
+}

@@ -1,0 +1,490 @@
+extension Document {
+  /// Parses the YAML subset sriovctl's desired-state files use: block mappings and sequences,
+  /// `#` comments, plain, single- and double-quoted scalars, and flow `[...]`/`{...}` collections
+  /// (so every JSON file parses too). Anchors, aliases, tags, block scalars (`|`, `>`) and more than
+  /// one document are refused with a clear error instead of being half-understood.
+  ///
+  /// Plain scalars are never converted by YAML 1.1 rules: `010`, `0x10`, `1_000` and `.5` stay
+  /// `.number` literals for the schema to judge, `yes`/`on`/`12:30` stay strings. Only
+  /// `true`/`false` (any case form YAML 1.2 allows) become booleans and `null`/`~`/nothing null.
+  public static func parseYAML(_ text: String, source: String) throws(DocumentError) -> DocumentNode {
+    var parser = YAMLParser(text: text, source: source)
+    return try parser.parseDocument()
+  }
+}
+
+/// A line-oriented parser for block structure, with a character cursor for flow collections (which
+/// may span lines). Columns and lines are 0-based inside, 1-based in positions.
+struct YAMLParser {
+  let source: String
+  /// The text split at line feeds, each without its terminator (a trailing CR is dropped).
+  let lines: [[Unicode.Scalar]]
+  /// The next line the block parser looks at.
+  var row = 0
+  var depth = 0
+  /// Whether a value has started (a `---` after that would begin a second document).
+  var started = false
+
+  static let maxDepth = 64
+
+  init(text: String, source: String) {
+    var split: [[Unicode.Scalar]] = [[]]
+    // A byte-order mark some editors put first is not part of the first key.
+    let scalars = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text).unicodeScalars.dropFirst() : Substring(text).unicodeScalars[...]
+    for scalar in scalars {
+      if scalar == "\n" { split.append([]) } else { split[split.count - 1].append(scalar) }
+    }
+    lines = split.map { line in line.last == "\r" ? Array(line.dropLast()) : line }
+    self.source = source
+  }
+
+  // MARK: document and block structure
+
+  mutating func parseDocument() throws(DocumentError) -> DocumentNode {
+    guard let first = try nextContentRow() else { return DocumentNode(.null, at: position(0, 0)) }
+    if isMarker(first, "---") {
+      guard lines[first].count == 3 else {
+        throw error(first, 3, "a value on the '---' line is not supported; start it on the next line")
+      }
+      row = first + 1
+    }
+    started = true
+    guard let start = try nextContentRow() else { return DocumentNode(.null, at: position(first, 0)) }
+    guard indent(start) == 0 else { throw error(start, indent(start), "the top-level value must start in column 1") }
+    let node = try parseNode(start, 0)
+    if let extra = try nextContentRow() {
+      throw error(extra, indent(extra), "unexpected content after the top-level value (check the indentation)")
+    }
+    return node
+  }
+
+  /// The block node whose content starts at (`r`, `c`); on return `row` is past it.
+  mutating func parseNode(_ r: Int, _ c: Int) throws(DocumentError) -> DocumentNode {
+    try enter(r, c)
+    defer { depth -= 1 }
+    if isDash(r, c) { return try parseSequence(r, c) }
+    if try keyColon(r, c) != nil { return try parseMapping(r, c) }
+    return try parseInlineValue(r, c)
+  }
+
+  /// `- item` lines at column `c`, starting at row `r`.
+  mutating func parseSequence(_ r: Int, _ c: Int) throws(DocumentError) -> DocumentNode {
+    var items: [DocumentNode] = []
+    var current = r
+    while true {
+      var itemColumn = c + 1
+      while itemColumn < lines[current].count && lines[current][itemColumn] == " " { itemColumn += 1 }
+      if restIsBlank(current, itemColumn) {
+        row = current + 1
+        if let next = try nextContentRow(), indent(next) > c {
+          items.append(try parseNode(next, indent(next)))
+        } else {
+          items.append(DocumentNode(.null, at: position(current, c)))
+        }
+      } else {
+        items.append(try parseNode(current, itemColumn))
+      }
+      guard let next = try nextContentRow() else { break }
+      let nextIndent = indent(next)
+      if nextIndent > c {
+        throw error(next, nextIndent, "unexpected indentation (a list item at column \(c + 1) ended on the line before)")
+      }
+      guard nextIndent == c, isDash(next, c) else { break }
+      current = next
+    }
+    return DocumentNode(.array(items), at: position(r, c))
+  }
+
+  /// `key: value` entries whose keys start at column `c`, the first at row `r` (which may follow a
+  /// `- ` on the same line).
+  mutating func parseMapping(_ r: Int, _ c: Int) throws(DocumentError) -> DocumentNode {
+    var entries: [DocumentEntry] = []
+    var seen: [String: SourcePosition] = [:]
+    var current = r
+    while true {
+      guard let (key, colon) = try keyColon(current, c) else {
+        throw error(current, c, "expected 'key: value' here, like the lines above it")
+      }
+      let keyPosition = position(current, c)
+      if let first = seen[key] {
+        throw error(current, c, "duplicate key '\(key)' (first at line \(first.line))")
+      }
+      seen[key] = keyPosition
+      var valueColumn = colon + 1
+      while valueColumn < lines[current].count && lines[current][valueColumn] == " " { valueColumn += 1 }
+      let value: DocumentNode
+      if restIsBlank(current, valueColumn) {
+        row = current + 1
+        let next = try nextContentRow()
+        if let next, indent(next) > c {
+          value = try parseNode(next, indent(next))
+        } else if let next, indent(next) == c, isDash(next, c) {
+          value = try parseSequence(next, c)  // `key:` then `- item` at the key's column
+        } else {
+          value = DocumentNode(.null, at: keyPosition)
+        }
+      } else {
+        if isDash(current, valueColumn) {
+          throw error(current, valueColumn, "a list cannot start on its key's line; put '- item' on the next lines")
+        }
+        value = try parseInlineValue(current, valueColumn)
+      }
+      entries.append(DocumentEntry(key: key, keyPosition: keyPosition, value: value))
+      guard let next = try nextContentRow() else { break }
+      let nextIndent = indent(next)
+      if nextIndent > c {
+        throw error(next, nextIndent, "unexpected indentation (a value cannot continue on the next line; keep it on one line, quoted if needed)")
+      }
+      guard nextIndent == c else { break }
+      if isDash(next, c) { throw error(next, c, "a list item where a key was expected") }
+      current = next
+    }
+    return DocumentNode(.object(entries), at: position(r, c))
+  }
+
+  /// A scalar or flow collection starting at (`r`, `c`) and ending the line; sets `row` past it.
+  mutating func parseInlineValue(_ r: Int, _ c: Int) throws(DocumentError) -> DocumentNode {
+    let first = lines[r][c]
+    try refuseUnsupported(first, r, c)
+    if first == "[" || first == "{" {
+      var cursorRow = r
+      var cursorColumn = c
+      let node = try parseFlow(&cursorRow, &cursorColumn)
+      try expectLineEnd(cursorRow, cursorColumn)
+      row = cursorRow + 1
+      return node
+    }
+    if first == "\"" || first == "'" {
+      let (text, end) = try parseQuoted(r, c)
+      try expectLineEnd(r, end)
+      row = r + 1
+      return DocumentNode(.string(text), at: position(r, c))
+    }
+    var end = c
+    while end < lines[r].count && !(end > c && lines[r][end] == "#" && lines[r][end - 1] == " ") {
+      if lines[r][end] == ":" && (end + 1 == lines[r].count || lines[r][end + 1] == " ") {
+        throw error(r, end, "a mapping cannot start on the same line as its key; put it on the next lines, indented")
+      }
+      end += 1
+    }
+    row = r + 1
+    return DocumentNode(Self.plainValue(text(r, c, end)), at: position(r, c))
+  }
+
+  // MARK: flow collections (JSON)
+
+  mutating func parseFlow(_ r: inout Int, _ c: inout Int) throws(DocumentError) -> DocumentNode {
+    try skipFlowSpace(&r, &c, opened: nil)
+    guard r < lines.count, c < lines[r].count else { throw error(min(r, lines.count - 1), c, "expected a value, found the end of the file") }
+    let start = position(r, c)
+    let first = lines[r][c]
+    try refuseUnsupported(first, r, c)
+    switch first {
+    case "[":
+      try enter(r, c)
+      defer { depth -= 1 }
+      c += 1
+      var items: [DocumentNode] = []
+      while true {
+        try skipFlowSpace(&r, &c, opened: start)
+        if lines[r][c] == "]" { c += 1; break }
+        items.append(try parseFlow(&r, &c))
+        try skipFlowSpace(&r, &c, opened: start)
+        if lines[r][c] == "," { c += 1; continue }
+        if lines[r][c] == "]" { c += 1; break }
+        throw error(r, c, "expected ',' or ']' in the list opened at line \(start.line), found '\(lines[r][c])'")
+      }
+      return DocumentNode(.array(items), at: start)
+    case "{":
+      try enter(r, c)
+      defer { depth -= 1 }
+      c += 1
+      var entries: [DocumentEntry] = []
+      var seen: [String: SourcePosition] = [:]
+      while true {
+        try skipFlowSpace(&r, &c, opened: start)
+        if lines[r][c] == "}" { c += 1; break }
+        let keyPosition = position(r, c)
+        let key: String
+        if lines[r][c] == "\"" || lines[r][c] == "'" {
+          let (text, end) = try parseQuoted(r, c)
+          key = text
+          c = end
+        } else {
+          try refuseUnsupported(lines[r][c], r, c)
+          let end = flowPlainEnd(r, c)
+          key = text(r, c, end)
+          guard !key.isEmpty else { throw error(r, c, "expected a key, found '\(lines[r][c])'") }
+          c = end
+        }
+        try skipFlowSpace(&r, &c, opened: start)
+        guard lines[r][c] == ":" else { throw error(r, c, "expected ':' after the key '\(key)'") }
+        c += 1
+        if let earlier = seen[key] { throw error(keyPosition.line - 1, keyPosition.column - 1, "duplicate key '\(key)' (first at line \(earlier.line))") }
+        seen[key] = keyPosition
+        let value = try parseFlow(&r, &c)
+        entries.append(DocumentEntry(key: key, keyPosition: keyPosition, value: value))
+        try skipFlowSpace(&r, &c, opened: start)
+        if lines[r][c] == "," { c += 1; continue }
+        if lines[r][c] == "}" { c += 1; break }
+        throw error(r, c, "expected ',' or '}' in the mapping opened at line \(start.line), found '\(lines[r][c])'")
+      }
+      return DocumentNode(.object(entries), at: start)
+    case "\"", "'":
+      let (text, end) = try parseQuoted(r, c)
+      c = end
+      return DocumentNode(.string(text), at: start)
+    case "]", "}", ",", ":":
+      throw error(r, c, "expected a value, found '\(first)'")
+    default:
+      let end = flowPlainEnd(r, c)
+      let literal = text(r, c, end)
+      c = end
+      return DocumentNode(Self.plainValue(literal), at: start)
+    }
+  }
+
+  /// Where a plain scalar inside a flow collection ends: at `,`, `]`, `}`, a `:` followed by a
+  /// space or an indicator, a comment, or the end of the line.
+  func flowPlainEnd(_ r: Int, _ c: Int) -> Int {
+    let line = lines[r]
+    var end = c
+    while end < line.count {
+      let s = line[end]
+      if s == "," || s == "]" || s == "}" { break }
+      if s == "#" && end > c && line[end - 1] == " " { break }
+      if s == ":" {
+        let next: Unicode.Scalar? = end + 1 < line.count ? line[end + 1] : nil
+        if next == nil || next == " " || next == "," || next == "]" || next == "}" { break }
+      }
+      end += 1
+    }
+    return end
+  }
+
+  /// Skips spaces, tabs, line ends and comments inside a flow collection.
+  mutating func skipFlowSpace(_ r: inout Int, _ c: inout Int, opened: SourcePosition?) throws(DocumentError) {
+    while r < lines.count {
+      let line = lines[r]
+      while c < line.count && (line[c] == " " || line[c] == "\t") { c += 1 }
+      if c < line.count && !(line[c] == "#" && (c == 0 || line[c - 1] == " " || line[c - 1] == "\t")) { return }
+      r += 1
+      c = 0
+    }
+    let last = lines.count - 1
+    let what: String = opened.map { "the collection opened at line \($0.line), column \($0.column) is not closed" } ?? "expected a value"
+    throw error(last, lines[last].count, "\(what) before the end of the file")
+  }
+
+  // MARK: scalars
+
+  /// A single- or double-quoted scalar at (`r`, `c`) on one line; returns its text and the column
+  /// after the closing quote.
+  func parseQuoted(_ r: Int, _ c: Int) throws(DocumentError) -> (String, Int) {
+    let line = lines[r]
+    let quote = line[c]
+    var out = String.UnicodeScalarView()
+    var i = c + 1
+    while i < line.count {
+      let s = line[i]
+      if quote == "'" {
+        if s == "'" {
+          if i + 1 < line.count && line[i + 1] == "'" { out.append("'"); i += 2; continue }
+          return (String(out), i + 1)
+        }
+        out.append(s)
+        i += 1
+        continue
+      }
+      if s == "\"" { return (String(out), i + 1) }
+      guard s == "\\" else { out.append(s); i += 1; continue }
+      guard i + 1 < line.count else { break }
+      let e = line[i + 1]
+      i += 2
+      switch e {
+      case "\"": out.append("\"")
+      case "\\": out.append("\\")
+      case "/": out.append("/")
+      case "n": out.append("\n")
+      case "t": out.append("\t")
+      case "r": out.append("\r")
+      case "0": out.append("\0")
+      case "b": out.append("\u{08}")
+      case "f": out.append("\u{0C}")
+      case " ": out.append(" ")
+      case "x", "u", "U":
+        let width: Int = e == "x" ? 2 : (e == "u" ? 4 : 8)
+        guard i + width <= line.count else { throw error(r, i - 2, "incomplete \\\(e) escape") }
+        let digits = String(String.UnicodeScalarView(line[i..<(i + width)]))
+        guard let value = UInt32(digits, radix: 16), let scalar = Unicode.Scalar(value) else {
+          throw error(r, i - 2, "'\\\(e)\(digits)' is not a valid escape")
+        }
+        out.append(scalar)
+        i += width
+      default:
+        throw error(r, i - 2, "unknown escape '\\\(e)' in a double-quoted value")
+      }
+    }
+    let name = quote == "'" ? "single" : "double"
+    throw error(r, c, "unterminated \(name)-quoted value (quoted values must end on the same line)")
+  }
+
+  /// The value of a plain (unquoted) scalar: text stays text; nothing is converted by YAML 1.1 rules.
+  static func plainValue(_ text: String) -> DocumentValue {
+    switch text {
+    case "", "~", "null", "Null", "NULL": return .null
+    case "true", "True", "TRUE": return .bool(true)
+    case "false", "False", "FALSE": return .bool(false)
+    default: return isNumberLike(text) ? .number(text) : .string(text)
+    }
+  }
+
+  /// Whether YAML (1.1 or 1.2) would read `text` as a number: decimal, octal `0o`/leading zero, hex,
+  /// binary, with `_` separators, fractions, exponents, `.inf`, `.nan`. Such literals are kept as
+  /// `.number` so that the schema can refuse the ambiguous ones instead of guessing.
+  static func isNumberLike(_ text: String) -> Bool {
+    var s = Substring(text)
+    if s.first == "-" || s.first == "+" { s = s.dropFirst() }
+    if [".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"].contains(s) { return true }
+    for (prefix, digits) in [("0x", "0123456789abcdefABCDEF_"), ("0o", "01234567_"), ("0b", "01_")] where s.hasPrefix(prefix) {
+      let rest = s.dropFirst(2)
+      return !rest.isEmpty && rest.allSatisfy { digits.contains($0) }
+    }
+    var sawDigit = false
+    var i = s.startIndex
+    func scanDigits() {
+      while i < s.endIndex, s[i].isASCII, s[i].isNumber || s[i] == "_" {
+        if s[i] != "_" { sawDigit = true }
+        i = s.index(after: i)
+      }
+    }
+    scanDigits()
+    if i < s.endIndex && s[i] == "." { i = s.index(after: i); scanDigits() }
+    guard sawDigit else { return false }
+    if i < s.endIndex && (s[i] == "e" || s[i] == "E") {
+      i = s.index(after: i)
+      if i < s.endIndex && (s[i] == "+" || s[i] == "-") { i = s.index(after: i) }
+      let before = i
+      while i < s.endIndex, s[i].isASCII, s[i].isNumber { i = s.index(after: i) }
+      if i == before { return false }
+    }
+    return i == s.endIndex
+  }
+
+  // MARK: line helpers
+
+  /// The next line with content at or after `row` (skipping blank and comment-only lines), after
+  /// checking it for tabs in its indentation and for document markers.
+  mutating func nextContentRow() throws(DocumentError) -> Int? {
+    while row < lines.count {
+      let line = lines[row]
+      var c = 0
+      while c < line.count && line[c] == " " { c += 1 }
+      if c < line.count && line[c] == "\t" {
+        var rest = c
+        while rest < line.count && (line[rest] == "\t" || line[rest] == " ") { rest += 1 }
+        if rest < line.count && line[rest] != "#" {
+          throw error(row, c, "a tab in the indentation (YAML indents with spaces only)")
+        }
+      }
+      if c < line.count && line[c] != "#" && line[c] != "\t" {
+        if c == 0 && started && (isMarker(row, "---") || isMarker(row, "...")) {
+          throw error(row, 0, "a second YAML document ('\(text(row, 0, 3))') is not supported: one file holds one desired state")
+        }
+        if c == 0 && line[0] == "%" { throw error(row, 0, "YAML directives ('%...') are not supported") }
+        return row
+      }
+      row += 1
+    }
+    return nil
+  }
+
+  func isMarker(_ r: Int, _ marker: String) -> Bool {
+    let m = Array(marker.unicodeScalars)
+    let line = lines[r]
+    return line.count >= 3 && Array(line[0..<3]) == m && (line.count == 3 || line[3] == " ")
+  }
+
+  func indent(_ r: Int) -> Int {
+    var c = 0
+    while c < lines[r].count && lines[r][c] == " " { c += 1 }
+    return c
+  }
+
+  func isDash(_ r: Int, _ c: Int) -> Bool {
+    let line = lines[r]
+    return c < line.count && line[c] == "-" && (c + 1 == line.count || line[c + 1] == " ")
+  }
+
+  /// Nothing but spaces and perhaps a comment from column `c` on.
+  func restIsBlank(_ r: Int, _ c: Int) -> Bool {
+    let line = lines[r]
+    var i = c
+    while i < line.count && line[i] == " " { i += 1 }
+    return i == line.count || line[i] == "#"
+  }
+
+  func expectLineEnd(_ r: Int, _ c: Int) throws(DocumentError) {
+    let line = lines[r]
+    var i = c
+    while i < line.count && line[i] == " " { i += 1 }
+    guard i == line.count || (line[i] == "#" && i > c) else {
+      throw error(r, i, "unexpected text after the value: '\(text(r, i, line.count))'")
+    }
+  }
+
+  /// When (`r`, `c`) starts `key:` (a `:` followed by a space or the line end), the key and the
+  /// column of its colon.
+  func keyColon(_ r: Int, _ c: Int) throws(DocumentError) -> (String, Int)? {
+    let line = lines[r]
+    if line[c] == "\"" || line[c] == "'" {
+      let (key, end) = try parseQuoted(r, c)
+      var i = end
+      while i < line.count && line[i] == " " { i += 1 }
+      guard i < line.count, line[i] == ":", i + 1 == line.count || line[i + 1] == " " else { return nil }
+      return (key, i)
+    }
+    if line[c] == "[" || line[c] == "{" { return nil }
+    var i = c
+    while i < line.count {
+      if line[i] == "#" && i > c && line[i - 1] == " " { return nil }
+      if line[i] == ":" && (i + 1 == line.count || line[i + 1] == " ") {
+        var end = i
+        while end > c && line[end - 1] == " " { end -= 1 }
+        if line[c] == "?" { throw error(r, c, "complex keys ('? ') are not supported") }
+        try refuseUnsupported(line[c], r, c)
+        return (text(r, c, end), i)
+      }
+      i += 1
+    }
+    return nil
+  }
+
+  func refuseUnsupported(_ s: Unicode.Scalar, _ r: Int, _ c: Int) throws(DocumentError) {
+    switch s {
+    case "&", "*": throw error(r, c, "anchors and aliases ('&name', '*name') are not supported; write the value out")
+    case "!": throw error(r, c, "tags ('!type') are not supported; quote the value if it starts with '!'")
+    case "|", ">": throw error(r, c, "block scalars ('|', '>') are not supported; write the value on one line, quoted if needed")
+    case "@", "`": throw error(r, c, "'\(s)' cannot start a plain value; quote it")
+    case "%" where c == 0: throw error(r, c, "YAML directives ('%...') are not supported")
+    default: return
+    }
+  }
+
+  func text(_ r: Int, _ from: Int, _ to: Int) -> String {
+    var end = min(to, lines[r].count)
+    while end > from && lines[r][end - 1] == " " { end -= 1 }
+    return String(String.UnicodeScalarView(lines[r][min(from, end)..<end]))
+  }
+
+  mutating func enter(_ r: Int, _ c: Int) throws(DocumentError) {
+    depth += 1
+    if depth > Self.maxDepth { throw error(r, c, "nested more than \(Self.maxDepth) levels deep") }
+  }
+
+  func position(_ r: Int, _ c: Int) -> SourcePosition { SourcePosition(line: r + 1, column: c + 1) }
+
+  func error(_ r: Int, _ c: Int, _ message: String) -> DocumentError {
+    DocumentError(source: source, position: position(r, c), message: message)
+  }
+}

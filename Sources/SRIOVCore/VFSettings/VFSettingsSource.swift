@@ -1,0 +1,97 @@
+/// Where a host's VF settings come from: rtnetlink on the live host (`--root /`), the stored dump of a
+/// capture under any other root (`ROOT/sriovctl/vf-settings.json`), else nowhere. A fake tree never
+/// leads to the real host's interfaces.
+public struct VFSettingsSource {
+  public enum Kind: String, Sendable {
+    case netlink, capture
+  }
+
+  public let kind: Kind
+  public let control: any VFSettingsControl
+
+  public init(kind: Kind, control: any VFSettingsControl) {
+    self.kind = kind
+    self.control = control
+  }
+
+  /// The stored dump, relative to the host root.
+  public static let dumpPath = HostPath("sriovctl/vf-settings.json")
+}
+
+extension Host {
+  /// The live kernel for `/`; a capture's dump when present; nil otherwise.
+  public func vfSettingsSource() throws -> VFSettingsSource? {
+    if root == "/" { return VFSettingsSource(kind: .netlink, control: NetlinkVFSettings(sysfs: sysfs)) }
+    let path = VFSettingsSource.dumpPath
+    let text: String?
+    do {
+      text = try sysfs.readIfPresent(path)
+    } catch {
+      throw SRIOVError(sysfs.absolute(path), "cannot read the stored VF settings: \(error)")
+    }
+    guard let text else { return nil }
+    let dump = try VFSettingsDump.decode(text, source: sysfs.absolute(path))
+    return VFSettingsSource(kind: .capture, control: CapturedVFSettings(dump: dump, path: sysfs.absolute(path)))
+  }
+}
+
+/// A capture's stored VF settings: read-only, by PF netdev name.
+public struct CapturedVFSettings: VFSettingsControl {
+  public let dump: [String: PFVFSettings]
+  let path: String
+
+  public init(dump: [String: PFVFSettings], path: String) {
+    self.dump = dump
+    self.path = path
+  }
+
+  public func read(pf: NetdevName) throws -> PFVFSettings {
+    guard let settings = dump[pf.name] else {
+      throw SRIOVError(pf.name, "the capture stored no VF settings for this interface (\(path))")
+    }
+    return settings
+  }
+
+  public func apply(_ setting: VFSetting, vf: Int, pf: NetdevName) throws {
+    throw SRIOVError(pf.name, "cannot set \(setting.name) on vf \(vf): the host root is a capture (\(path)), not a live kernel",
+      hint: "run without --root on the host itself")
+  }
+}
+
+/// What one PF's VF settings read gave, for `list` and `show`: the settings or why there are none.
+public struct VFSettingsReadout: Sendable {
+  public let source: VFSettingsSource.Kind
+  public let netdev: String
+  public let settings: PFVFSettings?
+  /// Why `settings` is nil.
+  public let error: String?
+
+  /// Reads once; a failure is kept as data so the sysfs facts still print.
+  public static func read(pf netdevs: [String], source: VFSettingsSource?) -> VFSettingsReadout? {
+    guard let source, let name = netdevs.sorted().first, let netdev = try? NetdevName(parsing: name) else { return nil }
+    do {
+      return VFSettingsReadout(source: source.kind, netdev: name, settings: try source.control.read(pf: netdev), error: nil)
+    } catch {
+      return VFSettingsReadout(source: source.kind, netdev: name, settings: nil, error: "\(error)")
+    }
+  }
+
+  /// The PF's `vf_settings` JSON object: where settings came from and whether the list is complete.
+  public func json() -> JSON {
+    .object([
+      ("source", .string(source.rawValue)),
+      ("netdev", .string(netdev)),
+      ("num_vfs", .optional(settings?.numVFs)),
+      ("reported_vfs", .optional(settings?.vfs.count)),
+      ("truncated", .optional(settings?.isTruncated)),
+      ("error", .optional(error)),
+    ])
+  }
+
+  /// A note under the table when something is missing, else nil.
+  public var note: String? {
+    if let error { return "note: \(netdev): VF settings unavailable: \(error)" }
+    guard let settings, settings.isTruncated else { return nil }
+    return "note: \(netdev): the kernel reported settings for \(settings.vfs.count) of \(settings.numVFs) VFs (its netlink VF list is truncated); the rest show sysfs facts only"
+  }
+}
