@@ -57,6 +57,10 @@ private let commandShapes: [[String]] = [
   ["create", "V", "2"], ["create", "0000:3b:00.0", "V"], ["create", "0000:3b:00.0", "2", "--driver", "V", "--dry-run"],
   ["create", "0000:3b:00.0", "2", "--timeout", "V", "--dry-run"], ["remove", "V"], ["bind", "V", "vfio-pci"],
   ["bind", "0000:3b:02.0", "V"], ["unbind", "V"], ["capture", "V"],
+  ["set", "V", "0", "--mac", "02:00:00:00:00:01"], ["set", "0000:3b:00.0", "V", "--trust", "on"],
+  ["set", "0000:3b:00.0", "0", "--mac", "V"], ["set", "0000:3b:00.0", "0", "--vlan", "V"],
+  ["set", "0000:3b:00.0", "0", "--max-rate", "V", "--dry-run"], ["apply", "-f", "V"], ["apply", "-f", "V", "--dry-run"],
+  ["persist", "-f", "V", "--dry-run"],
 ]
 
 /// Values a command may accept: `capture` into a fresh relative name succeeds (in the scratch cwd).
@@ -92,6 +96,7 @@ private let damagedCommands: [[String]] = [
   ["show", "0000:3b:02.0"], ["show", "enp59s0f0"], ["show", "0000:3a:00.0"], ["check"], ["check", "--json"],
   ["check", "0000:3b:00.0", "0000:3b:02.0"], ["create", "0000:3b:00.0", "2", "--dry-run"], ["remove", "0000:3b:00.0", "--dry-run"],
   ["bind", "0000:3b:02.0", "vfio-pci", "--dry-run"], ["unbind", "0000:3b:02.0", "--dry-run"],
+  ["set", "0000:3b:00.0", "0", "--trust", "on", "--dry-run"], ["set", "enp59s0f0", "1", "--vlan", "10", "--dry-run"],
 ]
 
 @Suite("Bad-input corpus")
@@ -106,7 +111,7 @@ struct BadInputCorpusTests {
       try FileManager.default.createDirectory(atPath: scratch + "/a", withIntermediateDirectories: false)
       try Data().write(to: URL(fileURLWithPath: scratch + "/a/keep"))
       defer { try? FileManager.default.removeItem(atPath: scratch) }
-      let before = try treeSnapshot(root)
+      let before = try treeFingerprint(root)
       for value in hostileValues {
         let args = ["--root", root] + shape.map { $0 == "V" ? value : $0 }
         let r = try runHostile(args, cwd: scratch)
@@ -117,7 +122,7 @@ struct BadInputCorpusTests {
           #expect(r.stdout.hasPrefix("Captured "), "\(context): \(r.stdout)")
         }
       }
-      #expect(try treeSnapshot(root) == before, "\(shape): the tree changed")
+      #expect(try treeFingerprint(root) == before, "\(shape): the tree changed")
       #expect(FileManager.default.fileExists(atPath: scratch + "/a/keep"))
     }
   }
@@ -128,7 +133,7 @@ struct BadInputCorpusTests {
       let scratch = root + "-cwd"
       try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
       defer { try? FileManager.default.removeItem(atPath: scratch) }
-      let before = try treeSnapshot(root)
+      let before = try treeFingerprint(root)
       let file = root + "/proc/cmdline"
       for value in hostileValues + [file, root + "/sys", "/proc/self"] {
         for command in [["list"], ["show", "0000:3b:00.0"], ["check"], ["remove", "0000:3b:00.0"]] {
@@ -138,20 +143,20 @@ struct BadInputCorpusTests {
           expectClean(r, allowSuccess: false, "--root \(value.prefix(40).debugDescription) \(command)")
         }
       }
-      #expect(try treeSnapshot(root) == before)
+      #expect(try treeFingerprint(root) == before)
     }
   }
 
   @Test func outOfRangeCounts() throws {
     try withTempCopy(of: "x710-demo") { root in
-      let before = try treeSnapshot(root)
+      let before = try treeFingerprint(root)
       for count in ["65", "-1", "99999999999999999999", "1.5", "0x4", "four"] {
         let r = try runHostile(["--root", root, "create", "0000:3b:00.0", count], cwd: root)
         expectClean(r, allowSuccess: false, "create with count \(count)")
       }
       let r = try runHostile(["--root", root, "create", "0000:3b:00.0", "65"], cwd: root)
       #expect(r.stderr.hasPrefix("Error: 0000:3b:00.0: cannot create 65 VFs"), "\(r.stderr)")
-      #expect(try treeSnapshot(root) == before)
+      #expect(try treeFingerprint(root) == before)
     }
   }
 
@@ -163,7 +168,7 @@ struct BadInputCorpusTests {
     try withTempCopy(of: "x710-demo") { root in
       let made = try run("/bin/bash", ["-c", "cd \"$1\" && \(script)", "bash", root], env: [:])
       try #require(made.status == 0, "damage '\(damage)' failed: \(made.stderr)")
-      let before = try treeSnapshot(root)
+      let before = try treeFingerprint(root)
       for command in damagedCommands {
         let r = try runHostile(["--root", root] + command, cwd: root)
         expectClean(r, allowSuccess: true, "\(damage): sriovctl \(command.joined(separator: " "))")
@@ -187,7 +192,7 @@ struct BadInputCorpusTests {
           }
         }
       }
-      #expect(try treeSnapshot(root) == before, "\(damage): the tree changed")
+      #expect(try treeFingerprint(root) == before, "\(damage): the tree changed")
     }
   }
 }

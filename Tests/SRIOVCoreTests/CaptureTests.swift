@@ -12,7 +12,7 @@ func withCaptureDir<T>(_ body: (_ parent: String, _ capture: String) throws -> T
 
 /// Every entry below `root` (relative path -> "file:<sha>", "link:<target>" or "dir"), for
 /// byte-for-byte comparisons of whole trees.
-func treeSnapshot(_ root: String) throws -> [String: String] {
+func treeFingerprint(_ root: String) throws -> [String: String] {
   var result: [String: String] = [:]
   let fm = FileManager.default
   guard let walker = fm.enumerator(atPath: root) else { return [:] }
@@ -47,11 +47,11 @@ struct CaptureTests {
   func captureAnswersLikeTheHostItWasTakenFrom(scenario: String) throws {
     try withCaptureDir { _, capture in
       let root = fixtureRoot(scenario)
-      let before = try treeSnapshot(root)
+      let before = try treeFingerprint(root)
       let r = try runCLI(["--root", root, "capture", capture])
       try #require(r.status == 0, "capture \(scenario): \(r.stderr)")
       #expect(r.stdout.hasPrefix("Captured "))
-      #expect(try treeSnapshot(root) == before, "capture changed the source")
+      #expect(try treeFingerprint(root) == before, "capture changed the source")
       for args in try readOnlyInvocations(root: capture) {
         let live = try runCLI(["--root", root] + args)
         let captured = try runCLI(["--root", capture] + args)
@@ -84,7 +84,7 @@ struct CaptureTests {
       #expect(try deviceAddresses(root: capture) == roles.map { String($0.prefix(12)) })
       let netdevs = try FileManager.default.contentsOfDirectory(atPath: capture + "/sys/class/net").sorted()
       #expect(netdevs == ["enp59s0f0", "enp59s0f0v0", "enp59s0f0v1", "enp59s0f0v2", "enp59s0f0v3", "enp59s0f1"])
-      let snapshot = try treeSnapshot(capture)
+      let snapshot = try treeFingerprint(capture)
       for (path, kind) in snapshot {
         #expect(!path.hasSuffix("/resource0") && !path.hasSuffix("/rom") && !path.hasSuffix("/vpd"), "\(path) copied")
         if kind.hasPrefix("link:") {
@@ -115,11 +115,11 @@ struct CaptureTests {
     try withCaptureDir { parent, capture in
       try FileManager.default.createDirectory(atPath: capture, withIntermediateDirectories: false)
       try Data("mine\n".utf8).write(to: URL(fileURLWithPath: capture + "/notes.txt"))
-      let before = try treeSnapshot(parent)
+      let before = try treeFingerprint(parent)
       let r = try runCLI(["--root", fixtureRoot("x710-demo"), "capture", capture])
       #expect(r.status == 1)
       #expect(r.stderr == "Error: \(capture): cannot capture into it: the directory is not empty\nhint: name a new or empty directory (capture never overwrites or merges)\n")
-      #expect(try treeSnapshot(parent) == before)
+      #expect(try treeFingerprint(parent) == before)
     }
   }
 
