@@ -18,5 +18,7 @@ let package = Package(
     fuzzTarget("FuzzSysfsValues"),
     fuzzTarget("FuzzConfigSpace"),
     fuzzTarget("FuzzJSONDocument"),
+    fuzzTarget("FuzzNetlinkReply"),
+    fuzzTarget("FuzzVFSettingsDump"),
   ]
 )

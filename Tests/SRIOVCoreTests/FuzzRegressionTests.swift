@@ -17,7 +17,7 @@ struct FuzzRegressionTests {
   @Test func everyTargetHasItsRegressionsHere() {
     #expect(!regressions.isEmpty)
     for name in regressions {
-      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-", "FuzzJSONDocument-"].contains { name.hasPrefix($0) }, "\(name)")
+      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-", "FuzzJSONDocument-", "FuzzNetlinkReply-", "FuzzVFSettingsDump-"].contains { name.hasPrefix($0) }, "\(name)")
     }
   }
 
@@ -40,6 +40,14 @@ struct FuzzRegressionTests {
       }
     } else if name.hasPrefix("FuzzJSONDocument-") {
       do { _ = try Document.parseJSON(text, source: name) } catch { expectOneLine(error, name) }
+    } else if name.hasPrefix("FuzzVFSettingsDump-") {
+      do { _ = try VFSettingsDump.decode(text, source: name) } catch { expectOneLine(error, name) }
+    } else if name.hasPrefix("FuzzNetlinkReply-") {
+      do {
+        for message in try NetlinkMessage.split([UInt8](bytes)) {
+          do { _ = try VFInfoCodec.parseLink(message) } catch { expectOneLine(error, name) }
+        }
+      } catch { expectOneLine(error, name) }
     } else if name.hasPrefix("FuzzConfigSpace-") {
       let config = ConfigSpace(bytes: [UInt8](bytes.dropFirst()))
       _ = (config.acs, config.sriov, config.portType)
