@@ -38,6 +38,17 @@ private func lifecycle(_ global: GlobalOptions) throws -> Lifecycle {
   Lifecycle(sysfs: try global.host(environment: Process.environment).sysfs)
 }
 
+/// Fails before anything is touched when this process may not write what the command would write
+/// (a dry run writes nothing, so it needs no privilege). A device that does not resolve is left to
+/// the command's own error.
+private func requirePrivilege(_ global: GlobalOptions, _ ref: DeviceRef, dryRun: Bool, action: String,
+                              paths: (PCIAddress) -> [HostPath]) throws {
+  guard !dryRun else { return }
+  let sysfs = try global.host(environment: Process.environment).sysfs
+  guard let address = try? Inventory(sysfs: sysfs).resolve(ref) else { return }
+  try Privileges.requireWriteAccess(to: paths(address), in: sysfs, subject: address.description, action: action)
+}
+
 private func checkTimeout(_ seconds: Double) throws {
   guard seconds > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(seconds))") }
 }
@@ -80,6 +91,9 @@ struct Create: ParsableCommand {
     try checkTimeout(timeout)
     let ref = try DeviceRef(parsing: pf)
     let driverName = try driver.map { text throws in try DriverName(parsing: text) }
+    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot change its VF count") {
+      Privileges.vfCountPaths(of: $0, bindsDriver: driverName != nil)
+    }
     let progress = ProgressLine.make(json: global.json)
     let outcome = try lifecycle(global).setVFCount(
       count, on: ref, options: .init(driver: driverName, force: force), dryRun: dryRun, timeout: timeout,
@@ -117,6 +131,7 @@ struct Remove: ParsableCommand {
   func run() throws {
     try checkTimeout(timeout)
     let ref = try DeviceRef(parsing: pf)
+    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot remove its VFs") { Privileges.vfCountPaths(of: $0, bindsDriver: false) }
     let outcome = try lifecycle(global).setVFCount(
       0, on: ref, options: .init(force: force), dryRun: dryRun, timeout: timeout, progress: nil)
     try finish(outcome, json: global.json)
@@ -152,6 +167,7 @@ struct Bind: ParsableCommand {
   func run() throws {
     let ref = try DeviceRef(parsing: device)
     let name = try DriverName(parsing: driver)
+    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot bind it to \(name)") { Privileges.driverChangePaths(of: $0) }
     let outcome = try lifecycle(global).bind(ref, to: name, force: force, dryRun: dryRun)
     try finish(outcome, json: global.json)
   }
@@ -182,6 +198,7 @@ struct Unbind: ParsableCommand {
 
   func run() throws {
     let ref = try DeviceRef(parsing: device)
+    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot unbind it") { Privileges.driverChangePaths(of: $0) }
     let outcome = try lifecycle(global).unbind(ref, force: force, dryRun: dryRun)
     try finish(outcome, json: global.json)
   }

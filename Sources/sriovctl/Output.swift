@@ -1,3 +1,4 @@
+import SRIOVCore
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -10,8 +11,9 @@ enum Output {
   }
 
   static func error(_ message: String, hint: String?) {
-    var text = "Error: \(message)\n"
-    if let hint { text += "hint: \(hint)\n" }
+    // A path or value with a newline in it must not break the one-line contract.
+    var text = "Error: \(ParseError.printable(message, limit: nil))\n"
+    if let hint { text += "hint: \(ParseError.printable(hint, limit: nil))\n" }
     fputs(text, stderr)
   }
 }

@@ -67,10 +67,10 @@ struct JSONDocumentParser {
       guard peek == "\"" else { throw error(peek.map { "unexpected \(describe($0)) (expected a quoted key)" } ?? "unexpected end of file (expected a key)") }
       let key = try parseString()
       if entries.contains(where: { $0.key == key }) {
-        throw DocumentError(source: source, position: keyPosition, message: "duplicate key \"\(key)\"")
+        throw DocumentError(source: source, position: keyPosition, message: "duplicate key \"\(ParseError.printable(key))\"")
       }
       skipWhitespace()
-      try expect(":", context: "after the key \"\(key)\"")
+      try expect(":", context: "after the key \"\(ParseError.printable(key))\"")
       skipWhitespace()
       entries.append(DocumentEntry(key: key, keyPosition: keyPosition, value: try parseValue()))
       skipWhitespace()
@@ -152,7 +152,7 @@ struct JSONDocumentParser {
       guard let scalar = Unicode.Scalar(high) else { throw error("unpaired surrogate \\u\(hex4(high))") }
       return scalar
     default:
-      throw error("invalid escape \\\(escape) in a string")
+      throw error("invalid escape \\\(ParseError.printable(String(escape))) in a string")
     }
   }
 

@@ -4,6 +4,11 @@ public enum SysfsLayout {
   public static let pciDevices = HostPath("sys/bus/pci/devices")
   public static let pciDrivers = HostPath("sys/bus/pci/drivers")
   public static let driversProbe = HostPath("sys/bus/pci/drivers_probe")
+  /// `1`/`0`: whether new devices bind automatically (capture copies it).
+  public static let driversAutoprobe = HostPath("sys/bus/pci/drivers_autoprobe")
+  public static let pciRescan = HostPath("sys/bus/pci/rescan")
+  /// Loaded modules and their `parameters/` (capture copies the vfio ones).
+  public static let modules = HostPath("sys/module")
   public static let classNet = HostPath("sys/class/net")
   public static let classIOMMU = HostPath("sys/class/iommu")
   public static let iommuGroups = HostPath("sys/kernel/iommu_groups")

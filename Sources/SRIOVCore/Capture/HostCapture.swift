@@ -1,0 +1,348 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The netlink step of a capture: where VF settings come from and how the dump is written
+/// (`ROOT/sriovctl/vf-settings.json`). Injected so a capture works without netlink (tests, no
+/// netdev) and so the dump format stays with the netlink code.
+public struct VFSettingsCapture {
+  public let control: any VFSettingsControl
+  public let encode: ([String: PFVFSettings]) throws -> String
+
+  public init(control: any VFSettingsControl, encode: @escaping ([String: PFVFSettings]) throws -> String) {
+    self.control = control
+    self.encode = encode
+  }
+}
+
+public struct CaptureOptions {
+  /// Replace MAC addresses and serial numbers with stable placeholders.
+  public var anonymize: Bool
+  /// nil: no VF settings dump (the capture says so).
+  public var vfSettings: VFSettingsCapture?
+
+  public init(anonymize: Bool = false, vfSettings: VFSettingsCapture? = nil) {
+    self.anonymize = anonymize
+    self.vfSettings = vfSettings
+  }
+}
+
+/// `sriovctl capture DIR`: copies the SR-IOV-relevant subset of a host root into a new host root
+/// that `--root DIR` reads with the same answers. Only allow-listed attributes of the functions
+/// that matter are copied (never BARs, ROMs, VPD or anything of other devices).
+public enum HostCapture {
+  /// Where the netlink VF settings dump lives inside a capture (read back by `vfSettingsSource()`).
+  public static var vfSettingsPath: HostPath { VFSettingsSource.dumpPath }
+  /// What the capture holds and what it could not read.
+  public static let manifestPath = HostPath("sriovctl/capture.json")
+
+  public static func capture(host: Host, into destination: String, options: CaptureOptions = CaptureOptions()) throws -> CaptureReport {
+    guard let source = host.sysfs as? RootedSysfs else {
+      throw SRIOVError(host.root, "cannot capture it: not a directory tree", hint: "capture reads a real host root")
+    }
+    let writer = try CaptureWriter(destination: destination)
+    let walk = CaptureWalk(source: source, writer: writer, anonymizer: options.anonymize ? Anonymizer() : nil)
+    try walk.run(vfSettings: options.vfSettings)
+    let report = CaptureReport(
+      directory: writer.destination, anonymized: options.anonymize, devices: walk.roles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+      netdevs: walk.netdevs, unreadable: walk.unreadable, vfSettingsPFs: walk.vfSettingsPFs)
+    try writer.file(manifestPath, text: report.json().rendered())
+    try writer.commit()
+    return report
+  }
+}
+
+/// One pass over the source root, writing as it goes.
+final class CaptureWalk {
+  typealias L = SysfsLayout
+  let source: RootedSysfs
+  let inventory: Inventory
+  let writer: CaptureWriter
+  let anonymizer: Anonymizer?
+  var roles: [PCIAddress: CaptureReport.Role] = [:]
+  /// Real (resolved) directory of each captured function.
+  var realPaths: [PCIAddress: HostPath] = [:]
+  var netdevs: [String] = []
+  var unreadable: [String] = []
+  /// PFs whose VF settings were dumped; nil when there was no netlink step.
+  var vfSettingsPFs: [String]?
+
+  /// Plain attributes a function's directory may contribute. Never `resourceN`, `rom`, `vpd`,
+  /// `reset`, `remove`: those map hardware, hold serials or act when touched.
+  static let deviceAttributes: Set<String> = [
+    "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "numa_node", "config",
+    "driver_override", "resource", "irq", "local_cpulist", "enable", "current_link_speed", "current_link_width",
+    "max_link_speed", "max_link_width", "secondary_bus_number", "subordinate_bus_number", "sriov_totalvfs",
+    "sriov_numvfs", "sriov_offset", "sriov_stride", "sriov_vf_device", "sriov_drivers_autoprobe",
+    "sriov_vf_total_msix",
+  ]
+  static let deviceLinks: Set<String> = ["driver", "iommu_group", "physfn", "iommu"]
+  static let netdevAttributes: Set<String> = ["address", "operstate", "ifindex", "mtu", "flags", "type", "carrier", "dev_port"]
+  static let iommuUnitFiles: [(String, String)] = [
+    ("intel-iommu", "cap"), ("intel-iommu", "ecap"), ("intel-iommu", "version"), ("amd-iommu", "cap"), ("amd-iommu", "features"),
+  ]
+
+  init(source: RootedSysfs, writer: CaptureWriter, anonymizer: Anonymizer?) {
+    self.source = source
+    self.inventory = Inventory(sysfs: source)
+    self.writer = writer
+    self.anonymizer = anonymizer
+  }
+
+  func run(vfSettings: VFSettingsCapture?) throws {
+    try collectDevices()
+    try writer.directory(L.pciDevices)
+    for address in roles.keys.sorted() { try copyDevice(address) }
+    try copyDrivers()
+    try copyIOMMUGroups()
+    try copyIOMMUUnits()
+    for address in roles.keys.sorted() { try linkIOMMUUnit(of: address) }
+    try copyNetdevs()
+    try copyHostFacts()
+    if let vfSettings { try dumpVFSettings(vfSettings) }
+  }
+
+  // MARK: which functions
+
+  /// PFs, their VFs, every bridge above them, and the other members of their IOMMU groups (the
+  /// viability check reads those), closed over bridges and groups.
+  func collectDevices() throws {
+    var queue: [PCIAddress] = []
+    func add(_ a: PCIAddress, _ role: CaptureReport.Role) {
+      if let old = roles[a], old.rank <= role.rank { return }
+      if roles[a] == nil { queue.append(a) }
+      roles[a] = role
+    }
+    // A function whose own link leads out of the root cannot be captured; say so instead of
+    // silently leaving it out (`list` on the source fails on it).
+    for address in try inventory.allAddresses() where (try? source.readLinkIfPresent(L.device(address))) == nil && kind(L.pciDevices, address.description) == .link {
+      unreadable.append(source.absolute(L.device(address)) + ": link leads out of the root or nowhere")
+    }
+    for pf in try inventory.physicalFunctionAddresses() {
+      add(pf, .pf)
+      for vf in try inventory.vfs(of: pf) where inventory.exists(vf.address) { add(vf.address, .vf) }
+    }
+    var next = 0
+    while next < queue.count {
+      let a = queue[next]
+      next += 1
+      for bridge in try inventory.upstreamBridges(of: a) where inventory.exists(bridge) { add(bridge, .bridge) }
+      if let group = try inventory.iommuGroupID(of: a) {
+        for member in try inventory.iommuGroup(group).members where inventory.exists(member) { add(member, .groupMember) }
+      }
+    }
+  }
+
+  // MARK: copying
+
+  private func copyDevice(_ address: PCIAddress) throws {
+    let link = L.device(address)
+    let real = try source.readLinkIfPresent(link) ?? link
+    realPaths[address] = real
+    if real != link { try writer.link(link, to: real) }
+    try writer.directory(real)
+    for name in try source.list(real) {
+      switch kind(real, name) {
+      case .file where Self.deviceAttributes.contains(name):
+        guard var bytes = readBytes(real, name) else { continue }
+        if name == "config", let anonymizer { bytes = anonymizer.config(bytes) }
+        try writer.file(real.appending(name), bytes)
+      case .link where Self.deviceLinks.contains(name) && name != "iommu", .link where name.hasPrefix(L.virtfnPrefix):
+        guard let target = try? source.readLinkIfPresent(real.appending(name)) else {
+          unreadable.append(source.absolute(real.appending(name)) + ": link leads out of the root")
+          continue
+        }
+        try writer.link(real.appending(name), to: target)
+      default: continue
+      }
+    }
+  }
+
+  /// Every PCI driver's directory (its name tells `check` whether vfio-pci is there), with the links
+  /// of captured functions bound to it.
+  private func copyDrivers() throws {
+    try writer.directory(L.pciDrivers)
+    for path in [L.driversProbe, L.pciRescan] where source.exists(path) {
+      try writer.file(path, [])  // write-only on sysfs: kept as write targets, no content
+    }
+    if let bytes = readBytes(L.driversAutoprobe) { try writer.file(L.driversAutoprobe, bytes) }
+    for driver in try source.listIfPresent(L.pciDrivers) where kind(L.pciDrivers, driver) == .directory {
+      let dir = L.pciDrivers.appending(driver)
+      try writer.directory(dir)
+      for file in ["bind", "unbind"] where kind(dir, file) == .file { try writer.file(dir.appending(file), []) }
+      for (address, real) in realPaths.sorted(by: { $0.key < $1.key }) where kind(dir, address.description) == .link {
+        try writer.link(dir.appending(address.description), to: real)
+      }
+    }
+  }
+
+  /// Every group's directory and type (`check` counts them and their types); member links only
+  /// for captured functions.
+  private func copyIOMMUGroups() throws {
+    let groups: [String] = try source.listIfPresent(L.iommuGroups).filter { Int($0) != nil }
+    guard source.exists(L.iommuGroups) else { return }
+    try writer.directory(L.iommuGroups)
+    for name in groups {
+      let dir = L.iommuGroups.appending(name)
+      try writer.directory(dir.appending("devices"))
+      if let type = readBytes(dir, "type") { try writer.file(dir.appending("type"), type) }
+      for member in try source.listIfPresent(dir.appending("devices")) {
+        guard let address = PCIAddress(strict: member), let real = realPaths[address] else { continue }
+        try writer.link(dir.appending("devices").appending(member), to: real)
+      }
+    }
+  }
+
+  private var iommuUnitDirectories: [HostPath] = []
+
+  private func copyIOMMUUnits() throws {
+    guard source.exists(L.classIOMMU) else { return }
+    try writer.directory(L.classIOMMU)
+    for unit in try source.listIfPresent(L.classIOMMU) {
+      let entry = L.classIOMMU.appending(unit)
+      var real = entry
+      if kind(L.classIOMMU, unit) == .link {
+        guard let target = try? source.readLinkIfPresent(entry) else { continue }
+        real = target
+        try writer.link(entry, to: target)
+      }
+      try writer.directory(real)
+      iommuUnitDirectories.append(real)
+      for (sub, file) in Self.iommuUnitFiles {
+        guard let bytes = readBytes(real.appending(sub), file) else { continue }
+        try writer.file(real.appending(sub).appending(file), bytes)
+      }
+    }
+  }
+
+  private func linkIOMMUUnit(of address: PCIAddress) throws {
+    guard let real = realPaths[address], kind(real, "iommu") == .link,
+      let target = try? source.readLinkIfPresent(real.appending("iommu")), iommuUnitDirectories.contains(target)
+    else { return }
+    try writer.link(real.appending("iommu"), to: target)
+  }
+
+  /// Interfaces of captured functions only (not `lo`, not other NICs).
+  private func copyNetdevs() throws {
+    for name in try source.listIfPresent(L.classNet) {
+      guard kind(L.classNet, name) == .link, let target = try? source.readLinkIfPresent(L.classNet.appending(name)),
+        let owner = Inventory.nearestPCIAddress(in: target), roles[owner] != nil
+      else { continue }
+      try writer.link(L.classNet.appending(name), to: target)
+      try writer.directory(target)
+      netdevs.append(name)
+      for attribute in try source.listIfPresent(target) where Self.netdevAttributes.contains(attribute) && kind(target, attribute) == .file {
+        guard var bytes = readBytes(target, attribute) else { continue }
+        if attribute == "address", let anonymizer { bytes = Array(anonymizer.macLine(String(decoding: bytes, as: UTF8.self)).utf8) }
+        try writer.file(target.appending(attribute), bytes)
+      }
+    }
+  }
+
+  /// What `check` reads about the host: command line, the CPU's virtualisation flags, ACPI table
+  /// presence (never contents), vfio module parameters.
+  private func copyHostFacts() throws {
+    if let cmdline = readBytes(L.procCmdline) {
+      let text = String(decoding: cmdline, as: UTF8.self)
+      try writer.file(L.procCmdline, text: anonymizer?.cmdline(text) ?? text)
+    }
+    if let cpuinfo = try? source.readIfPresent(L.procCpuinfo) {
+      let flags: Substring? = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }
+      try writer.file(L.procCpuinfo, text: flags.map { String($0) + "\n" } ?? "")
+    }
+    for table in ["DMAR", "IVRS", "IORT"] where source.exists(L.acpiTable(table)) {
+      try writer.file(L.acpiTable(table), [])
+    }
+    let modules = L.modules
+    for module in try source.listIfPresent(modules) where module.hasPrefix("vfio") {
+      let parameters = modules.appending(module).appending("parameters")
+      try writer.directory(modules.appending(module))
+      for parameter in try source.listIfPresent(parameters) where kind(parameters, parameter) == .file {
+        guard let bytes = readBytes(parameters, parameter) else { continue }
+        try writer.file(parameters.appending(parameter), bytes)
+      }
+    }
+  }
+
+  private func dumpVFSettings(_ step: VFSettingsCapture) throws {
+    var dump: [String: PFVFSettings] = [:]
+    let pfs: [PCIAddress] = roles.filter { $0.value == .pf }.map(\.key).sorted()
+    let owners: [PCIAddress: [String]] = (try? inventory.netdevsByDevice()) ?? [:]
+    for pf in pfs {
+      for name in owners[pf] ?? [] {
+        guard let netdev = try? NetdevName(parsing: name) else { continue }
+        do {
+          var settings = try step.control.read(pf: netdev)
+          if let anonymizer {
+            for (index, vf) in settings.vfs { settings.vfs[index]?.mac = vf.mac.map(anonymizer.mac) }
+          }
+          dump[name] = settings
+        } catch {
+          unreadable.append("VF settings of \(name) (netlink): \(error)")
+        }
+      }
+    }
+    try writer.file(HostCapture.vfSettingsPath, text: try step.encode(dump))
+    vfSettingsPFs = dump.keys.sorted()
+  }
+
+  // MARK: reading the source
+
+  enum Kind { case missing, file, link, directory, other }
+
+  /// What `name` in the resolved directory `dir` is, without following it.
+  func kind(_ dir: HostPath, _ name: String) -> Kind {
+    guard let real = try? source.realPath(dir) else { return .missing }
+    var info = stat()
+    guard lstat(source.absolute(real.appending(name)), &info) == 0 else { return .missing }
+    let type: mode_t = info.st_mode & mode_t(S_IFMT)
+    if type == mode_t(S_IFREG) { return .file }
+    if type == mode_t(S_IFLNK) { return .link }
+    if type == mode_t(S_IFDIR) { return .directory }
+    return .other
+  }
+
+  func readBytes(_ path: HostPath) -> [UInt8]? {
+    guard let name = path.lastComponent else { return nil }
+    return readBytes(path.parent, name)
+  }
+
+  /// The bytes of a regular file (never through a link), as far as the kernel lets us read them;
+  /// nil (and a note) when it refuses, nil when absent.
+  func readBytes(_ dir: HostPath, _ name: String) -> [UInt8]? {
+    guard let real = try? source.realPath(dir) else { return nil }
+    let full = source.absolute(real.appending(name))
+    do {
+      let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
+      defer { try? fd.close() }
+      var result: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      // Bounded: sysfs attributes are a page; config space is 4 KiB.
+      while result.count < 1 << 20 {
+        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+        if count == 0 { break }
+        result.append(contentsOf: buffer[0..<count])
+      }
+      return result
+    } catch Errno.noSuchFileOrDirectory {
+      return nil
+    } catch {
+      unreadable.append("\(full): \(error)")
+      return nil
+    }
+  }
+}
+
+extension CaptureReport.Role {
+  /// Lower wins when one function has two roles.
+  var rank: Int {
+    switch self {
+    case .pf: 0
+    case .vf: 1
+    case .bridge: 2
+    case .groupMember: 3
+    }
+  }
+}
