@@ -13,7 +13,9 @@ let package = Package(
   ],
   targets: [
     // C shim over libpci: every call runs under setjmp so libpci's error() never exits the process.
-    .target(name: "CPCI", linkerSettings: [.linkedLibrary("pci")]),
+    // libpci is loaded with dlopen when first needed (see cpci.c), not linked: `list` and `--version`
+    // never need it. The .deb still depends on libpci3 (scripts/build-deb adds it).
+    .target(name: "CPCI"),
     .target(name: "SRIOVCore", dependencies: [
       "CPCI",
       .product(name: "SystemPackage", package: "swift-system"),
