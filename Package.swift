@@ -20,10 +20,14 @@ let package = Package(
       "CPCI",
       .product(name: "SystemPackage", package: "swift-system"),
     ]),
-    .executableTarget(name: "sriovctl", dependencies: [
-      "SRIOVCore",
-      .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    .executableTarget(
+      name: "sriovctl",
+      dependencies: [
+        "SRIOVCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // Release: libstdc++ linked statically through link/libstdc++.so (a linker script), for start-up.
+      linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/link"], .when(configuration: .release))]),
     .testTarget(name: "SRIOVCoreTests", dependencies: ["SRIOVCore"]),
   ]
 )
