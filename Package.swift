@@ -13,15 +13,21 @@ let package = Package(
   ],
   targets: [
     // C shim over libpci: every call runs under setjmp so libpci's error() never exits the process.
-    .target(name: "CPCI", linkerSettings: [.linkedLibrary("pci")]),
+    // libpci is loaded with dlopen when first needed (see cpci.c), not linked: `list` and `--version`
+    // never need it. The .deb still depends on libpci3 (scripts/build-deb adds it).
+    .target(name: "CPCI"),
     .target(name: "SRIOVCore", dependencies: [
       "CPCI",
       .product(name: "SystemPackage", package: "swift-system"),
     ]),
-    .executableTarget(name: "sriovctl", dependencies: [
-      "SRIOVCore",
-      .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    .executableTarget(
+      name: "sriovctl",
+      dependencies: [
+        "SRIOVCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // Release: libstdc++ linked statically through link/libstdc++.so (a linker script), for start-up.
+      linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/link"], .when(configuration: .release))]),
     .testTarget(name: "SRIOVCoreTests", dependencies: ["SRIOVCore"]),
   ]
 )

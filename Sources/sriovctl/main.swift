@@ -24,7 +24,9 @@ func main() -> Never {
   // (scripts call it to probe the tool; same output as the parser's).
   let arguments: [String] = CommandLine.arguments
   if arguments.count == 2 && arguments[1] == "--version" {
-    let version: String = SRIOVCtl.configuration.version
+    // Release.version, not SRIOVCtl.configuration.version: building the configuration formats the
+    // whole help overview (a fifth of this path's instructions).
+    let version: String = Release.version
     Output.write(version + "\n")
     exit(0)
   }

@@ -13,6 +13,10 @@
 
 typedef struct cpci_handle cpci_handle;
 
+/* Loads libpci (dlopen of `library`, normally "libpci.so.3") and its symbols once per process; 0, or
+ * -1 with the loader's message in cpci_last_error(). cpci_open calls it with "libpci.so.3". */
+int cpci_load(const char *library);
+
 /* Opens libpci with the sysfs access method forced (no silent fallback to the real machine) and
  * sysfs.path set to `sysfs_bus_pci`. `ids_path` (nullable) overrides pci.ids. NULL on failure. */
 cpci_handle *cpci_open(const char *sysfs_bus_pci, const char *ids_path);

@@ -43,7 +43,9 @@ public struct DeviceReport: Sendable {
     let inventory = Inventory(sysfs: host.readingSysfs)
     let address = try inventory.resolve(ref)
     let device = try inventory.device(address)
-    let netdevs = try inventory.netdevsByDevice()
+    // Only the netdevs shown: the function's, its VFs' and (for a VF) its PF's.
+    let netdevs = try inventory.netdevs(
+      of: [address] + (device.physfn.map { [$0] } ?? []) + (device.sriov?.vfs.map(\.address) ?? []))
     let pci = try host.openPCI()
     let names = DeviceNames(pci: pci)
     let readConfig = { (address: PCIAddress) throws -> ConfigFacts in

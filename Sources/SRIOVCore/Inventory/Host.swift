@@ -27,15 +27,26 @@ public struct Host: Sendable {
   }
 
   /// A fresh libpci handle on this root. pci.ids comes from the root when it carries one (captures,
-  /// fixtures), else from libpci's default.
-  public func openPCI() throws -> PCILibrary {
+  /// fixtures), else from libpci's default. libpci is loaded now unless `lazily` (a report that only
+  /// looks up names: the checked pci.ids table usually answers, and libpci is never loaded).
+  public func openPCI(lazily: Bool = false, library: String = "libpci.so.3") throws -> PCILibrary {
     let ids = sysfs.exists(SysfsLayout.pciIDs) ? sysfs.absolute(SysfsLayout.pciIDs) : nil
-    do {
-      return try PCILibrary(sysfsBusPCI: sysfs.absolute(SysfsLayout.pciBus), idsPath: ids)
-    } catch {
-      throw SRIOVError("libpci", "cannot open \(sysfs.absolute(SysfsLayout.pciBus)): \(error)",
-        hint: "install libpci3 and check that --root names a host root")
+    let bus = sysfs.absolute(SysfsLayout.pciBus)
+    let pci = PCILibrary(sysfsBusPCI: bus, idsPath: ids, library: library)
+    if !lazily {
+      do { try pci.load() } catch { throw Self.openError(error, bus: bus) }
     }
+    return pci
+  }
+
+  /// The error for a libpci that cannot be loaded or opened.
+  static func openError(_ error: PCIError, bus: String) -> SRIOVError {
+    if error.libraryMissing {
+      return SRIOVError("libpci", "cannot load the PCI library: \(error)",
+        hint: "install libpci3 (apt install libpci3)")
+    }
+    return SRIOVError("libpci", "cannot open \(bus): \(error)",
+      hint: "install libpci3 and check that --root names a host root")
   }
 }
 
@@ -57,6 +68,8 @@ struct DeviceNames {
 
   private func wrap(_ body: () throws(PCIError) -> String?) throws -> String? {
     do { return try body() } catch {
+      // A lazily opened handle reports a missing libpci here, on the first name libpci must answer.
+      if error.whileOpening { throw Host.openError(error, bus: pci.sysfsBusPCI) }
       throw SRIOVError("pci.ids", "cannot look up device names: \(error)",
         hint: "the PCI ID database is damaged; reinstall the pci.ids package (or remove usr/share/misc/pci.ids from the capture)")
     }

@@ -247,6 +247,45 @@ public struct Inventory: Sendable {
     return result
   }
 
+  /// `netdevsByDevice()` for the given functions only, with the same names in the same order: `show`
+  /// needs a handful, and a host with thousands of VFs has thousands of `sys/class/net` links. The
+  /// kernel puts a netdev at `<device>/net/<name>` and links `sys/class/net/<name>` there, so the
+  /// candidates come from the functions' own subtrees (`FunctionDirectories.netdevCandidates`) and
+  /// each is kept only if its `sys/class/net` link leads to that function, as `netdevsByDevice()`
+  /// decides. Anything unusual: `netdevsByDevice()` answers.
+  public func netdevs(of addresses: [PCIAddress]) throws -> [PCIAddress: [String]] {
+    if let functions, let known = Self.netdevs(of: addresses, functions) { return known }
+    let all = try netdevsByDevice()
+    var result: [PCIAddress: [String]] = [:]
+    for address in addresses { result[address] = all[address] }
+    return result
+  }
+
+  private static func netdevs(of addresses: [PCIAddress], _ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
+    var candidates: Set<String> = []
+    for address in Set(addresses) {
+      guard let function = functions.function(Self.name(address)),
+        let names = functions.netdevCandidates(in: function)
+      else { return nil }
+      for name in names where (try? NetdevName(parsing: name)) != nil { candidates.insert(name) }
+    }
+    guard let listing = functions.linkTargets(in: Layout.classNet, only: candidates.sorted()) else { return nil }
+    let wanted = Set(addresses)
+    var result: [PCIAddress: [String]] = [:]
+    for (name, value) in listing.links {
+      switch value {
+      case .missing: continue
+      case .unusual: return nil
+      case .text(let target):
+        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, addressShaped, addressShaped)
+        else { return nil }
+        guard let address = nearest, wanted.contains(address) else { continue }
+        result[address, default: []].append(name)
+      }
+    }
+    return result
+  }
+
   /// `netdevsByDevice()` with one directory fd for `sys/class/net`; nil when anything is unusual.
   private static func netdevsByDevice(_ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
     guard let listing = functions.linkTargets(in: Layout.classNet, names: { (try? NetdevName(parsing: $0)) != nil })

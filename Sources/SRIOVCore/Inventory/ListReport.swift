@@ -30,7 +30,8 @@ public struct ListReport: Sendable {
   public static func build(host: Host, showVFs: Bool, allNICs: Bool, vfSettings source: VFSettingsSource?) throws -> ListReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
     let netdevs = try inventory.netdevsByDevice()
-    let pci = try host.openPCI()
+    // Names only: libpci is loaded only if the checked pci.ids table cannot answer.
+    let pci = try host.openPCI(lazily: true)
     let names = DeviceNames(pci: pci)
     var entries: [Entry] = []
     // VFs already listed under their PF (a VF's address sorts after its PF's: routing ID = PF's + offset).

@@ -3,14 +3,22 @@ import CPCI
 /// A failure reported by libpci, returned as an error instead of ending the process.
 public struct PCIError: Error, Sendable, CustomStringConvertible {
   public let message: String
+  /// libpci itself could not be loaded (not installed): the fix is installing libpci3.
+  public var libraryMissing = false
+  /// Raised while loading or opening libpci, not by a read or lookup.
+  public var whileOpening = false
   public var description: String { message }
 }
 
 /// One libpci handle over a host root. Not Sendable: libpci keeps per-handle state (fd cache, name
 /// hash), so each task or thread opens its own.
 public final class PCILibrary {
-  private let handle: OpaquePointer
+  /// The libpci handle, opened on first use: names from the checked table need no libpci at all.
+  private var opened: OpaquePointer?
+  let sysfsBusPCI: String
   private let idsPath: String?
+  /// The shared object loaded for libpci (tests name a missing one).
+  private let library: String
   /// pci.ids read by `cpci_ids_open` on the first lookup; see `names`.
   private var ids: IDsState = .notLoaded
 
@@ -27,20 +35,35 @@ public final class PCILibrary {
   /// file), or libpci alone (tests compare the two).
   public enum NameSource: Sendable { case checkedTable, libpci }
 
-  public init(sysfsBusPCI: String, idsPath: String?, names: NameSource = .checkedTable) throws(PCIError) {
-    let opened: OpaquePointer? = sysfsBusPCI.withCString { bus in
-      if let idsPath { return idsPath.withCString { cpci_open(bus, $0) } }
-      return cpci_open(bus, nil)
-    }
-    guard let opened else { throw PCIError(message: Self.lastMessage("cannot initialise libpci")) }
-    handle = opened
+  /// Loads nothing yet: libpci is loaded and opened by the first config read or libpci name lookup,
+  /// or by `load()`.
+  public init(sysfsBusPCI: String, idsPath: String?, names: NameSource = .checkedTable, library: String = "libpci.so.3") {
+    self.sysfsBusPCI = sysfsBusPCI
     self.idsPath = idsPath
+    self.library = library
     if names == .libpci { ids = .libpci }
   }
 
   deinit {
     if case .checked(let table) = ids { cpci_ids_close(table) }
-    cpci_close(handle)
+    if let opened { cpci_close(opened) }
+  }
+
+  /// Loads and opens libpci now (a command that will read config space reports a missing libpci first).
+  public func load() throws(PCIError) { _ = try handle() }
+
+  private func handle() throws(PCIError) -> OpaquePointer {
+    if let opened { return opened }
+    guard library.withCString({ cpci_load($0) }) == 0 else {
+      throw PCIError(message: Self.lastMessage("cannot load \(library)"), libraryMissing: true, whileOpening: true)
+    }
+    let handle: OpaquePointer? = sysfsBusPCI.withCString { bus in
+      if let idsPath { return idsPath.withCString { cpci_open(bus, $0) } }
+      return cpci_open(bus, nil)
+    }
+    guard let handle else { throw PCIError(message: Self.lastMessage("cannot initialise libpci"), whileOpening: true) }
+    opened = handle
+    return handle
   }
 
   /// The checked pci.ids table, loaded on first use; nil: ask libpci. A report needs a handful of
@@ -65,6 +88,7 @@ public final class PCILibrary {
   /// read in small pieces: the header, the capability chains and the ACS and SR-IOV bodies. Bytes
   /// nothing decodes are zero; `readableSize` is what the kernel lets us read (64, 256 or 4096).
   public func config(of address: PCIAddress) throws(PCIError) -> ConfigSpace {
+    let handle = try handle()
     var buffer = [UInt8](repeating: 0, count: 4096)
     let size = buffer.withUnsafeMutableBufferPointer { raw in
       cpci_read_config(handle, Int32(address.domain), Int32(address.bus), Int32(address.device),
@@ -76,6 +100,7 @@ public final class PCILibrary {
 
   public func vendorName(_ vendor: PCIID) throws(PCIError) -> String? {
     if let table = table() { return try lookup { cpci_ids_vendor(table, Int32(vendor.value), $0, $1) } }
+    let handle = try handle()
     return try lookup { cpci_vendor_name(handle, Int32(vendor.value), $0, $1) }
   }
 
@@ -83,11 +108,13 @@ public final class PCILibrary {
     if let table = table() {
       return try lookup { cpci_ids_device(table, Int32(vendor.value), Int32(device.value), $0, $1) }
     }
+    let handle = try handle()
     return try lookup { cpci_device_name(handle, Int32(vendor.value), Int32(device.value), $0, $1) }
   }
 
   public func className(_ pciClass: PCIClass) throws(PCIError) -> String? {
     if let table = table() { return try lookup { cpci_ids_class(table, Int32(pciClass.classID), $0, $1) } }
+    let handle = try handle()
     return try lookup { cpci_class_name(handle, Int32(pciClass.classID), $0, $1) }
   }
 

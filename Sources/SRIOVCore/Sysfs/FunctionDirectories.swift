@@ -239,6 +239,48 @@ final class FunctionDirectories: Sendable {
     return (real, names.filter(filter).map { ($0, Self.readLink(fd, $0)) })
   }
 
+  /// Names under `net/` directories in the function's own subtree: `<function>/net/*` and, for
+  /// netdevs of a child device (virtio: `<function>/virtio2/net/eth0`), `net/` directories of its
+  /// real subdirectories down to `depth` levels. Subdirectories named like a PCI address are other
+  /// functions (below a bridge) and are skipped; links are never followed. These are candidates:
+  /// the caller checks each against `sys/class/net`. nil when the directory cannot be read this way.
+  func netdevCandidates(in function: Function, depth: Int = 3) -> [String]? {
+    let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
+    guard fd >= 0 else { return nil }
+    defer { cpci_close_fd(fd) }
+    var names: [String] = []
+    guard Self.collectNetNames(fd, depth: depth, into: &names) else { return nil }
+    return names
+  }
+
+  private static func collectNetNames(_ fd: Int32, depth: Int, into names: inout [String]) -> Bool {
+    guard let entries = entries(fd) else { return false }
+    for entry in entries where entry.isDirectory {
+      let isNet = entry.name == "net"
+      guard isNet || (depth > 0 && Inventory.addressShaped(entry.name) == nil) else { continue }
+      let child = cpci_open_directory(fd, entry.name)
+      guard child >= 0 else { return false }
+      defer { cpci_close_fd(child) }
+      if isNet {
+        guard let netdevs = Self.entries(child) else { return false }
+        names.append(contentsOf: netdevs.map(\.name))
+      } else if !collectNetNames(child, depth: depth - 1, into: &names) {
+        return false
+      }
+    }
+    return true
+  }
+
+  /// The link target text of each named entry of a directory (`sys/class/net`), read with one fd
+  /// and without listing it. nil when it cannot be done this way.
+  func linkTargets(in path: HostPath, only names: [String]) -> (real: HostPath, links: [(String, Value)])? {
+    guard let real = try? sysfs.realPath(path) else { return nil }
+    let fd = Self.openDirectory(sysfs.absolute(real))
+    guard fd >= 0 else { return nil }
+    defer { cpci_close_fd(fd) }
+    return (real, names.map { ($0, Self.readLink(fd, $0)) })
+  }
+
   // MARK: directories
 
   /// Index of an open parent directory; nil unless the rooted walk finds it link-free.
