@@ -184,29 +184,9 @@ final class FunctionDirectories: Sendable {
   /// `base.appendingLinkTarget(target)?.lastComponent`, as `.some(nil)` for the root; nil when the
   /// target leaves the root.
   static func lastComponent(of target: String, from base: HostPath) -> String?? {
-    let bytes = target.utf8
-    guard bytes.first != UInt8(ascii: "/") else { return nil }
-    var depth = base.components.count  // components of `base` still in the path
-    var names: [Substring] = []  // components the target added
-    var start = bytes.startIndex
-    while start != bytes.endIndex {
-      let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
-      let length: Int = bytes.distance(from: start, to: end)
-      if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[bytes.index(after: start)] == UInt8(ascii: ".") {
-        if !names.isEmpty {
-          names.removeLast()
-        } else {
-          guard depth > 0 else { return nil }
-          depth -= 1
-        }
-      } else if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: ".")) {
-        names.append(target[start..<end])
-      }
-      start = end == bytes.endIndex ? end : bytes.index(after: end)
-    }
-    if let last = names.last { return .some(String(last)) }
-    return .some(depth > 0 ? base.components[depth - 1] : nil)
+    nearestComponent(of: target, from: base, { String($0) }, { $0 })
   }
+
 
   /// Links in the function's directory, read relative to one fd: `select` picks them from the
   /// directory's sorted names. nil when anything cannot be done this way.
