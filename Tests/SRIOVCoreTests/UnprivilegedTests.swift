@@ -11,13 +11,17 @@ private func runAsNobody(_ args: [String], cwd: String = "/") throws -> (stdout:
     setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", Repo.binary] + args, env: ["SWIFT_BACKTRACE": "enable=no"])
 }
 
-/// A private copy of a fixture that everyone can read but only root can write (as sysfs is).
+/// A private copy of a fixture that everyone can read but only root can write (as sysfs is). It lives
+/// under /tmp, not $TMPDIR: scripts/test points TMPDIR at a 0700 mktemp folder nobody cannot enter.
 private func withReadOnlyCopy<T>(of scenario: String, _ body: (String) throws -> T) throws -> T {
-  try withTempCopy(of: scenario) { root in
-    let parent = (root as NSString).deletingLastPathComponent
-    _ = try run("/bin/chmod", ["755", parent], env: [:])
-    return try body(root)
-  }
+  let dir = "/tmp/sriovctl-nobody-\(UUID().uuidString)"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false,
+    attributes: [.posixPermissions: 0o755])
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  let copy = dir + "/" + scenario
+  let status = try run("/bin/cp", ["-a", fixtureRoot(scenario), copy], env: [:]).status
+  try #require(status == 0, "cp -a \(scenario) failed")
+  return try body(copy)
 }
 
 @Suite("Unprivileged use", .enabled(if: canDropPrivileges, "needs root and setpriv to run as nobody"))
