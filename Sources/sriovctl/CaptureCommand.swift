@@ -3,6 +3,7 @@ import SRIOVCore
 
 struct Capture: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "capture",
     abstract: "Copy this host's SR-IOV state into DIR, a host root that --root DIR reads.",
     discussion: """
       Copies the PFs, their VFs, every bridge above them and the other members of their \

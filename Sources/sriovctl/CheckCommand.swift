@@ -3,6 +3,7 @@ import SRIOVCore
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Preflight: IOMMU, groups, ACS path, group viability, SR-IOV readiness.",
     discussion: """
       Checks the host (CPU flags, firmware and kernel IOMMU, command line, interrupt remapping, vfio) \

@@ -3,6 +3,7 @@ import SRIOVCore
 
 struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "list",
     abstract: "List SR-IOV capable physical functions.",
     discussion: """
       One line per PF (a function with sriov_totalvfs): its netdevs, driver, PCI IDs, VFs enabled \
@@ -25,13 +26,20 @@ struct List: ParsableCommand {
   @Flag(name: .long, help: "Also list network functions without SR-IOV.") var all = false
 
   func run() throws {
-    let report = try ListReport.build(host: try global.host(environment: Process.environment), showVFs: vfs, allNICs: all)
-    Output.write(global.json ? report.json().rendered() : report.text())
+    try Self.run(root: global.root, json: global.json, vfs: vfs, all: all)
+  }
+
+  /// Also called by `QuickList`, which recognises the common forms of `list` without the parser.
+  static func run(root: String?, json: Bool, vfs: Bool, all: Bool) throws {
+    let host = try GlobalOptions.host(root: root, environment: Process.environment)
+    let report = try ListReport.build(host: host, showVFs: vfs, allNICs: all)
+    Output.write(json ? report.json().rendered() : report.text())
   }
 }
 
 struct Show: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "show",
     abstract: "Show one PCI function in full.",
     discussion: """
       DEVICE is a PCI address (0000:3b:00.0 or 3b:00.0) or a network interface name, and may be any \

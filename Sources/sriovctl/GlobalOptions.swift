@@ -13,6 +13,10 @@ struct GlobalOptions: ParsableArguments {
 
   /// `--root`, else `SRIOVCTL_ROOT`, else `/`.
   func host(environment: [String: String]) throws -> Host {
+    try Self.host(root: root, environment: environment)
+  }
+
+  static func host(root: String?, environment: [String: String]) throws -> Host {
     try Host(root: root ?? environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/")
   }
 }

@@ -55,6 +55,7 @@ private func checkTimeout(_ seconds: Double) throws {
 
 struct Create: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "create",
     abstract: "Make a PF have exactly COUNT VFs.",
     discussion: """
       Writes sriov_numvfs and waits until the kernel has made the VFs (virtfnN, physfn, driver \
@@ -104,6 +105,7 @@ struct Create: ParsableCommand {
 
 struct Remove: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "remove",
     abstract: "Remove all VFs of a PF.",
     discussion: """
       The same as 'create PF 0': writes sriov_numvfs=0 and waits until the VFs are gone. Refused \
@@ -140,6 +142,7 @@ struct Remove: ParsableCommand {
 
 struct Bind: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "bind",
     abstract: "Bind a PCI function to a driver (driver_override, unbind, drivers_probe).",
     discussion: """
       Sets driver_override so that only DRIVER may take the device, unbinds it from its current \
@@ -175,6 +178,7 @@ struct Bind: ParsableCommand {
 
 struct Unbind: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "unbind",
     abstract: "Unbind a PCI function from its driver and clear its driver_override.",
     discussion: """
       Clears driver_override (so the normal driver may take it again at the next probe) and \

@@ -31,8 +31,12 @@ func main() -> Never {
     exit(0)
   }
   do {
-    var command = try SRIOVCtl.parseAsRoot()
-    try command.run()
+    if let list = QuickList(arguments.dropFirst()) {
+      try List.run(root: list.root, json: list.json, vfs: list.vfs, all: list.all)
+    } else {
+      var command = try SRIOVCtl.parseAsRoot()
+      try command.run()
+    }
     exit(0)
   } catch let error as any UserFacingError {
     Output.error(error.message, hint: error.hint)

@@ -58,7 +58,7 @@ struct FastReadTests {
     try withTempDirectory { dir in
       try text.write(toFile: dir + "/pci.ids", atomically: false, encoding: .utf8)
       try expectSameNames(ids: dir + "/pci.ids", bus: dir)
-      let pci = try PCILibrary(sysfsBusPCI: dir, idsPath: dir + "/pci.ids")
+      let pci = PCILibrary(sysfsBusPCI: dir, idsPath: dir + "/pci.ids")
       #expect(try pci.vendorName(PCIID(0x8086)) == "Intel Corporation ")
       #expect(try pci.className(PCIClass(0x0c0500)) == "Serial bus controller [0c05]")
       #expect(try pci.deviceName(vendor: PCIID(0x8086), device: PCIID(0x1017)) == nil)
@@ -78,17 +78,72 @@ struct FastReadTests {
     try withTempDirectory { dir in
       let ids = dir + "/pci.ids"
       try text.write(toFile: ids, atomically: false, encoding: .utf8)
-      let pci = try PCILibrary(sysfsBusPCI: dir, idsPath: ids)
+      let pci = PCILibrary(sysfsBusPCI: dir, idsPath: ids)
       // libpci loads the file once: the first lookup is the one that reports.
       let error = #expect(throws: PCIError.self) { _ = try pci.vendorName(PCIID(0x8086)) }
       #expect(error?.message == "\(message) at \(ids), line \(line)")
     }
   }
 
+  /// Randomly damaged copies (a seeded generator: the same copies every run) of a real pci.ids
+  /// excerpt: characters cut or inserted, lines duplicated, swapped, re-indented, given trailing
+  /// blanks or CRs, removed. Whenever libpci rejects a copy, the table path reports libpci's own
+  /// error (the table refused it); otherwise it gives libpci's names.
+  @Test func randomlyDamagedFilesAreRefusedOrNamedAsLibpciDoes() throws {
+    let system = "/usr/share/misc/pci.ids"
+    let source = FileManager.default.fileExists(atPath: system) ? system : fixtureRoot("x710-demo") + "/usr/share/misc/pci.ids"
+    let lines = try String(contentsOfFile: source, encoding: .isoLatin1).split(separator: "\n", omittingEmptySubsequences: false)
+    // Vendors with devices and subsystems, then the classes (they come last in the file).
+    let classes = lines.firstIndex { $0.hasPrefix("C ") } ?? lines.count
+    let excerpt = Array(lines.prefix(min(2500, classes))) + lines[classes...]
+    var random = SplitMix(seed: 0x5151_0cd5)
+    var rejected = 0
+    try withTempDirectory { dir in
+      for copy in 0..<30 {
+        var damaged = excerpt
+        for _ in 0...random.next(below: 2) { damage(&damaged, &random) }
+        let ids = dir + "/pci-\(copy).ids"
+        try damaged.joined(separator: "\n").write(toFile: ids, atomically: false, encoding: .isoLatin1)
+        let libpci = PCILibrary(sysfsBusPCI: dir, idsPath: ids, names: .libpci)
+        do {
+          _ = try libpci.vendorName(PCIID(0x8086))
+        } catch {
+          rejected += 1
+          let table = PCILibrary(sysfsBusPCI: dir, idsPath: ids)
+          let tableError = #expect(throws: PCIError.self, "copy \(copy)") { _ = try table.vendorName(PCIID(0x8086)) }
+          #expect(tableError?.message == (error as? PCIError)?.message, "copy \(copy)")
+          continue
+        }
+        try expectSameNames(ids: ids, bus: dir)
+      }
+    }
+    // Both kinds were tried.
+    #expect(rejected > 3 && rejected < 27, "\(rejected) of 30 copies rejected")
+  }
+
+  private func damage(_ lines: inout [Substring], _ random: inout SplitMix) {
+    let line = random.next(below: lines.count)
+    var text = String(lines[line])
+    switch random.next(below: 8) {
+    case 0 where !text.isEmpty:
+      text.remove(at: text.index(text.startIndex, offsetBy: random.next(below: text.count)))
+    case 1:
+      let inserts: [Character] = [" ", "\t", "g", "0", "f", "#", "\r", "C", "S", "X"]
+      text.insert(inserts[random.next(below: inserts.count)], at: text.index(text.startIndex, offsetBy: random.next(below: text.count + 1)))
+    case 2: lines.insert(lines[line], at: line)
+    case 3 where line + 1 < lines.count: lines.swapAt(line, line + 1)
+    case 4: text = "\t" + text
+    case 5 where text.hasPrefix("\t"): text.removeFirst()
+    case 6: text += [" ", "\t", "  ", "\r"][random.next(below: 4)]
+    default: lines.remove(at: line); return
+    }
+    if line < lines.count { lines[line] = Substring(text) }
+  }
+
   /// Every vendor, the devices the file names (and neighbours it does not), every class code.
   private func expectSameNames(ids: String, bus: String) throws {
-    let table = try PCILibrary(sysfsBusPCI: bus, idsPath: ids)
-    let libpci = try PCILibrary(sysfsBusPCI: bus, idsPath: ids, names: .libpci)
+    let table = PCILibrary(sysfsBusPCI: bus, idsPath: ids)
+    let libpci = PCILibrary(sysfsBusPCI: bus, idsPath: ids, names: .libpci)
     var devices: [(UInt16, UInt16)] = []
     var vendor: UInt16?
     for line in try String(contentsOfFile: ids, encoding: .isoLatin1).split(separator: "\n") {
@@ -117,4 +172,18 @@ struct FastReadTests {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try body(dir)
   }
+}
+
+/// A small seeded generator (SplitMix64): damaged copies are the same on every run.
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9e37_79b9_7f4a_7c15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+    return z ^ (z >> 31)
+  }
+  mutating func next(below bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
 }

@@ -170,7 +170,7 @@ public struct Inventory: Sendable {
       else { return nil }
       var value: UInt16 = 0
       for i in 2..<6 {
-        guard let digit = hexDigit(bytes[i]) else { return nil }
+        guard let digit = Hex.digit(bytes[i]) else { return nil }
         value = value << 4 | UInt16(digit)
       }
       return PCIID(value)
@@ -180,7 +180,7 @@ public struct Inventory: Sendable {
   private static func vfs(of pf: PCIAddress, _ functions: FunctionDirectories) -> [VFLink]? {
     guard let function = functions.function(Self.name(pf)) else { return nil }
     var indices: [Int] = []
-    let links = functions.readLinks(in: function) { names in
+    let links = functions.readLinkNames(in: function) { names in
       // As `vfs(of:)` does: the index from the name, the link read by its canonical name.
       indices = names.compactMap { name in
         name.hasPrefix(Layout.virtfnPrefix) ? Int(name.dropFirst(Layout.virtfnPrefix.count)) : nil
@@ -190,8 +190,8 @@ public struct Inventory: Sendable {
     guard let links else { return nil }
     var result: [VFLink] = []
     for index in indices {
-      guard case .target(let target)? = links[Layout.virtfnPrefix + String(index)],
-        let address = target.lastComponent.flatMap(Self.addressShaped)
+      guard case .name(let last)? = links[Layout.virtfnPrefix + String(index)],
+        let address = last.flatMap(Self.addressShaped)
       else { return nil }
       result.append(VFLink(index: index, address: address))
     }
@@ -312,78 +312,14 @@ public struct Inventory: Sendable {
     path.components.reversed().lazy.compactMap(addressShaped).first
   }
 
-  /// `PCIAddress(strict:)`, skipping names of the wrong length (`devices`, `pci0000:3a`, `net`, ...)
-  /// without parsing them: upstream paths and netdev links are scanned component by component.
-  /// Parses the ASCII bytes directly (what `PCIAddress(strict:)` accepts is ASCII, 12 or 7 bytes long:
-  /// `DDDD:BB:DD.F` or `BB:DD.F`, hex digits in either case, device < 32, function 0-7).
-  static func addressShaped(_ name: String) -> PCIAddress? {
-    var name = name
-    return name.withUTF8 { address(bytes: $0) }
-  }
+  /// `PCIAddress(strict:)`: names of the wrong length (`devices`, `pci0000:3a`, `net`, ...) are
+  /// refused without parsing, so upstream paths and netdev links are scanned cheaply.
+  static func addressShaped(_ name: String) -> PCIAddress? { PCIAddress(strict: name) }
 
-  static func addressShaped(_ name: Substring) -> PCIAddress? {
-    var name = name
-    return name.withUTF8 { address(bytes: $0) }
-  }
+  static func addressShaped(_ name: Substring) -> PCIAddress? { PCIAddress(strict: name) }
 
-  private static func address(bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
-    do {
-      let count: Int = bytes.count
-      guard count == 12 || count == 7 else { return nil }
-      let base: Int = count == 12 ? 5 : 0
-      var domain: UInt32 = 0
-      if count == 12 {
-        guard bytes[4] == UInt8(ascii: ":") else { return nil }
-        for i in 0..<4 {
-          guard let digit = hexDigit(bytes[i]) else { return nil }
-          domain = domain << 4 | UInt32(digit)
-        }
-      }
-      guard bytes[base + 2] == UInt8(ascii: ":"), bytes[base + 5] == UInt8(ascii: "."),
-        let b1 = hexDigit(bytes[base]), let b2 = hexDigit(bytes[base + 1]),
-        let d1 = hexDigit(bytes[base + 3]), let d2 = hexDigit(bytes[base + 4])
-      else { return nil }
-      let f: UInt8 = bytes[base + 6]
-      guard f >= UInt8(ascii: "0"), f <= UInt8(ascii: "7") else { return nil }
-      let device: UInt8 = d1 << 4 | d2
-      guard device < 32 else { return nil }
-      return PCIAddress(domain: domain, bus: b1 << 4 | b2, device: device, function: f - UInt8(ascii: "0"))
-    }
-  }
-
-  /// `address.description` (`0000:3b:02.0`), formatted byte by byte: the fd reader looks every
-  /// function up by name several times per listing.
-  static func name(_ address: PCIAddress) -> String {
-    guard address.domain <= 0xffff else { return address.description }
-    let hex = hexDigits
-    return String(unsafeUninitializedCapacity: 12) { out in
-      let domain = Int(address.domain)
-      out[0] = hex[domain >> 12 & 0xf]
-      out[1] = hex[domain >> 8 & 0xf]
-      out[2] = hex[domain >> 4 & 0xf]
-      out[3] = hex[domain & 0xf]
-      out[4] = UInt8(ascii: ":")
-      out[5] = hex[Int(address.bus >> 4)]
-      out[6] = hex[Int(address.bus & 0xf)]
-      out[7] = UInt8(ascii: ":")
-      out[8] = hex[Int(address.device >> 4)]
-      out[9] = hex[Int(address.device & 0xf)]
-      out[10] = UInt8(ascii: ".")
-      out[11] = UInt8(ascii: "0") + address.function
-      return 12
-    }
-  }
-
-  private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-  private static func hexDigit(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-    default: return nil
-    }
-  }
+  /// `address.description`: the fd reader looks every function up by name.
+  static func name(_ address: PCIAddress) -> String { address.description }
 
   // MARK: attribute helpers
 

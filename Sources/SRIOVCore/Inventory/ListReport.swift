@@ -29,33 +29,84 @@ public struct ListReport: Sendable {
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool, vfSettings source: VFSettingsSource?) throws -> ListReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
-    let netdevs = try inventory.netdevsByDevice()
-    // Names only: libpci is loaded only if the checked pci.ids table cannot answer.
-    let pci = try host.openPCI(lazily: true)
-    let names = DeviceNames(pci: pci)
-    var entries: [Entry] = []
-    // VFs already listed under their PF (a VF's address sorts after its PF's: routing ID = PF's + offset).
-    // The kernel gives VFs no SR-IOV capability and always a physfn link, so they are not asked again.
-    var listedVFs: Set<PCIAddress> = []
-    for address in try inventory.allAddresses() {
-      // Resolving the device's own link first turns a link out of the root into an error, not a skip.
-      _ = try inventory.upstreamBridges(of: address)
-      if listedVFs.contains(address) { continue }
-      let isPF = inventory.has(.sriovTotalVFs, of: address)
-      // VFs appear under their PF, never as entries of their own.
-      guard isPF || (allNICs && !inventory.has(.physfn, of: address)) else { continue }
-      let device = try inventory.device(address)
-      guard isPF || device.pciClass.isNetwork else { continue }
-      for link in device.sriov?.vfs ?? [] { listedVFs.insert(link.address) }
-      let vfs = try (device.sriov?.vfs ?? []).map { link in
-        VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
-      }
-      entries.append(Entry(
-        device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
-        deviceName: try names.device(device), vfs: vfs))
+    // The reads overlap, yet errors are reported in the order a one-by-one pass meets them: the
+    // netdev links, then per entry its own reads, its VF rows and its names.
+    // 1. The walk finds the entries and their VF links, in address order. On a large host the netdev
+    //    links (one per VF) are read on another thread meanwhile.
+    let start = Result {
+      // Names only: libpci is loaded only if the checked pci.ids table cannot answer.
+      (names: DeviceNames(pci: try host.openPCI(lazily: true)), addresses: try inventory.allAddresses())
     }
+    let functionCount = (try? start.get().addresses.count) ?? 0
+    let netdevsRead = Parallel.Pending(onThread: functionCount >= 256 && Parallel.threadsForReads > 1) {
+      Result { try inventory.netdevsByDevice() }
+    }
+    var pending: [PendingEntry] = []
+    var walkFailure: (any Error)? = nil
+    switch start {
+    case .success(let start): (pending, walkFailure) = walk(inventory, start.addresses, names: start.names, allNICs: allNICs)
+    case .failure(let error): walkFailure = error
+    }
+
+    // 2. The VF rows, side by side on a large host.
+    let vfs = pending.flatMap { entry in (entry.device.sriov?.vfs ?? []).map { (link: $0, pf: entry.device) } }
+    let rows = Parallel.map(vfs.count, threads: vfs.count >= 256 ? Parallel.threadsForReads : 1) { index in
+      Result { try inventory.listedVF(vfs[index].link, of: vfs[index].pf) }
+    }
+
+    // 3. Put together, throwing the first failure.
+    let netdevs = try netdevsRead.wait().get()
+    var entries: [Entry] = []
+    var row = 0
+    for entry in pending {
+      let vfRows = try (entry.device.sriov?.vfs ?? []).map { link in
+        defer { row += 1 }
+        return VFEntry(index: link.index, device: try rows[row].get(), netdevs: netdevs[link.address] ?? [])
+      }
+      let (vendorName, deviceName) = try entry.names.get()
+      entries.append(Entry(
+        device: entry.device, netdevs: netdevs[entry.device.address] ?? [], vendorName: vendorName,
+        deviceName: deviceName, vfs: vfRows))
+    }
+    if let walkFailure { throw walkFailure }
     return ListReport(entries: entries.map { $0.withVFSettings(from: source) }, showVFs: showVFs, includesAllNICs: allNICs)
   }
+
+  /// The entries in address order, up to the first failure, which is returned rather than thrown:
+  /// failures of earlier entries' VF rows, read later, come first.
+  private static func walk(
+    _ inventory: Inventory, _ addresses: [PCIAddress], names: DeviceNames, allNICs: Bool
+  ) -> (entries: [PendingEntry], failure: (any Error)?) {
+    var entries: [PendingEntry] = []
+    // VFs already listed under their PF (a VF's address sorts after its PF's: routing ID = PF's + offset).
+    // The kernel gives VFs no SR-IOV capability and always a physfn link, so they are not asked again;
+    // their own link is resolved when their row is read.
+    var listedVFs: Set<PCIAddress> = []
+    do {
+      for address in addresses {
+        if listedVFs.contains(address) { continue }
+        // Resolving the device's own link first turns a link out of the root into an error, not a skip.
+        _ = try inventory.upstreamBridges(of: address)
+        let isPF = inventory.has(.sriovTotalVFs, of: address)
+        // VFs appear under their PF, never as entries of their own.
+        guard isPF || (allNICs && !inventory.has(.physfn, of: address)) else { continue }
+        let device = try inventory.device(address)
+        guard isPF || device.pciClass.isNetwork else { continue }
+        for link in device.sriov?.vfs ?? [] { listedVFs.insert(link.address) }
+        entries.append(PendingEntry(device: device, names: Result { (try names.vendor(device), try names.device(device)) }))
+      }
+      return (entries, nil)
+    } catch {
+      return (entries, error)
+    }
+  }
+
+  /// An entry found by the walk, before its VF rows and netdevs are read.
+  private struct PendingEntry {
+    let device: PCIDevice
+    let names: Result<(vendor: String?, device: String?), any Error>
+  }
+
 }
 
 extension ListReport.Entry {

@@ -44,7 +44,32 @@ enum Hex {
 
   /// Lowercase, zero-padded to `width` digits.
   static func format<T: BinaryInteger>(_ value: T, width: Int) -> String {
+    // IDs and addresses are formatted thousands of times per listing: bytes, not `String(radix:)`.
+    if value >= 0, let small = UInt64(exactly: value), width <= 16 {
+      var digits = 1
+      while digits < 16 && small >> (4 * UInt64(digits)) != 0 { digits += 1 }
+      let count = max(digits, width)
+      return String(unsafeUninitializedCapacity: count) { out in
+        for i in 0..<count { out[count - 1 - i] = lowercase(Int(small >> (4 * UInt64(i)) & 0xf)) }
+        return count
+      }
+    }
     let digits = String(value, radix: 16)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+  }
+
+  /// The lowercase ASCII hex digit for 0-15.
+  static func lowercase(_ nibble: Int) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + UInt8(nibble) : UInt8(ascii: "a") + UInt8(nibble - 10)
+  }
+
+  /// The value of an ASCII hex digit (either case); nil for any other byte.
+  static func digit(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+    default: return nil
+    }
   }
 }

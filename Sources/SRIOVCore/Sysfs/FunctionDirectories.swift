@@ -154,6 +154,7 @@ final class FunctionDirectories: Sendable {
   ) -> T?? {
     let bytes = target.utf8
     guard bytes.first != UInt8(ascii: "/") else { return nil }
+    if let found = nearestComponentOfPlainTarget(target, from: base, matchName, matchBase) { return found }
     var depth = base.components.count
     var names: [Substring] = []
     var start = bytes.startIndex
@@ -181,6 +182,56 @@ final class FunctionDirectories: Sendable {
     return .some(nil)
   }
 
+  /// `nearestComponent` for the shape sysfs links have (`../../../devices/pci0000:3a/0000:3b:02.0`:
+  /// `..` steps, then names, no `.`, `..` or empty component among them), without collecting the
+  /// components. nil when the target has another shape (the general walk answers) or leaves the root
+  /// (the general walk says so).
+  private static func nearestComponentOfPlainTarget<T>(
+    _ target: String, from base: HostPath, _ matchName: (Substring) -> T?, _ matchBase: (String) -> T?
+  ) -> T??? {
+    let bytes = target.utf8
+    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
+    var start = bytes.startIndex
+    var ups = 0
+    // Leading "../" steps.
+    while bytes[start...].starts(with: "../".utf8) {
+      ups += 1
+      start = bytes.index(start, offsetBy: 3)
+    }
+    guard ups <= base.components.count, start != bytes.endIndex else { return nil }
+    // The rest: names only.
+    var componentStart = start
+    var index = start
+    while true {
+      if index == bytes.endIndex || bytes[index] == slash {
+        let length = bytes.distance(from: componentStart, to: index)
+        if length == 0 { return nil }
+        if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[bytes.index(after: componentStart)] == dot)) {
+          return nil
+        }
+        if index == bytes.endIndex { break }
+        componentStart = bytes.index(after: index)
+      }
+      index = bytes.index(after: index)
+    }
+    // Nearest first: the names from the end, then what is left of the base.
+    var end = bytes.endIndex
+    var cursor = bytes.endIndex
+    while cursor != start {
+      let before = bytes.index(before: cursor)
+      if bytes[before] == slash {
+        if let found = matchName(target[cursor..<end]) { return .some(.some(found)) }
+        end = before
+      }
+      cursor = before
+    }
+    if let found = matchName(target[start..<end]) { return .some(.some(found)) }
+    for component in base.components[0..<(base.components.count - ups)].reversed() {
+      if let found = matchBase(component) { return .some(.some(found)) }
+    }
+    return .some(.some(nil))
+  }
+
   /// `base.appendingLinkTarget(target)?.lastComponent`, as `.some(nil)` for the root; nil when the
   /// target leaves the root.
   static func lastComponent(of target: String, from base: HostPath) -> String?? {
@@ -189,18 +240,19 @@ final class FunctionDirectories: Sendable {
 
 
   /// Links in the function's directory, read relative to one fd: `select` picks them from the
-  /// directory's sorted names. nil when anything cannot be done this way.
-  func readLinks(in function: Function, _ select: ([String]) -> [String]) -> [String: Link]? {
+  /// directory's sorted names; each gives the last component of what it resolves to, as
+  /// `readLinkName(_:in:)` does. nil when anything cannot be done this way.
+  func readLinkNames(in function: Function, _ select: ([String]) -> [String]) -> [String: LinkName]? {
     let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
     guard fd >= 0 else { return nil }
     defer { cpci_close_fd(fd) }
     guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
-    var result: [String: Link] = [:]
+    var result: [String: LinkName] = [:]
     for name in select(names) {
       switch Self.readLink(fd, name) {
       case .text(let target):
-        guard let resolved = function.path.appendingLinkTarget(target) else { return nil }
-        result[name] = .target(resolved)
+        guard let last = Self.lastComponent(of: target, from: function.path) else { return nil }
+        result[name] = .name(last)
       case .missing: result[name] = .missing
       case .unusual: return nil
       }

@@ -36,6 +36,23 @@ extension Sysfs {
 }
 
 func trimmed(_ text: String) -> String {
+  // Byte-wise for ASCII text (what sysfs values are), where only CR LF joins into one Character;
+  // Character-wise otherwise (a trailing blank can end a longer grapheme, e.g. after U+0600).
+  var text = text
+  let asciiEnd: Int? = text.withUTF8 { bytes in
+    guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+    var end = bytes.count
+    while end > 0 {
+      let last = bytes[end - 1]
+      guard last == UInt8(ascii: "\n") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") else { break }
+      if last == UInt8(ascii: "\n") && end > 1 && bytes[end - 2] == UInt8(ascii: "\r") { break }
+      end -= 1
+    }
+    return end
+  }
+  if let asciiEnd {
+    return asciiEnd == text.utf8.count ? text : String(text.utf8.prefix(asciiEnd))!
+  }
   var s = Substring(text)
   while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
   return String(s)
