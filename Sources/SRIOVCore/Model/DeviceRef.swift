@@ -4,8 +4,7 @@ public struct NetdevName: Hashable, Sendable, CustomStringConvertible {
 
   /// The kernel's rules (`dev_valid_name`): 1–15 bytes, not `.` or `..`, no `/`, `:` or white space.
   public init(parsing text: String) throws(ParseError) {
-    let invalid = text.isEmpty || text.utf8.count > 15 || text == "." || text == ".."
-      || text.contains { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }
+    let invalid = text.isEmpty || text.utf8.count > 15 || text == "." || text == ".." || Self.hasForbiddenCharacter(text)
     if invalid {
       throw ParseError(input: text, what: "a network interface name",
         expected: "1-15 characters without '/', ':' or spaces, e.g. enp59s0f0")
@@ -14,6 +13,14 @@ public struct NetdevName: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { name }
+
+  private static func hasForbiddenCharacter(_ text: String) -> Bool {
+    // Byte-wise for ASCII (every netdev of a listing is checked); ASCII white space is 0x09-0x0D and 0x20.
+    if text.utf8.allSatisfy({ $0 < 0x80 }) {
+      return text.utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || (0x09...0x0d).contains($0) || $0 == 0x20 || $0 == 0 }
+    }
+    return text.contains { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }
+  }
 }
 
 /// What a user may name a device by on the command line: a PCI address or a netdev name.

@@ -1,6 +1,6 @@
 /// A JSON value that keeps key order (stable, readable output) and writes `null` explicitly:
 /// scripts rely on every documented key being present.
-public indirect enum JSON: Equatable, Sendable {
+public enum JSON: Equatable, Sendable {
   case null
   case bool(Bool)
   case int(Int)

@@ -100,7 +100,7 @@ final class FunctionDirectories: Sendable {
 
   /// Whether the attribute exists (without following it); nil when that cannot be told simply.
   func exists(_ name: String, in function: Function) -> Bool? {
-    let rc = (function.prefix + name).withCString { cpci_exists_at(function.parentFD, $0) }
+    let rc = Self.withPath(function.prefix, name) { cpci_exists_at(function.parentFD, $0) }
     return rc < 0 ? nil : rc == 1
   }
 
@@ -108,7 +108,7 @@ final class FunctionDirectories: Sendable {
   func read(_ name: String, in function: Function) -> Value {
     let fd = function.parentFD
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
-      let n = (function.prefix + name).withCString { cpci_read_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
+      let n = Self.withPath(function.prefix, name) { cpci_read_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
       if n == -2 { return .missing }  // ENOENT
       // A full buffer may not be the whole file: let RootedSysfs read it.
       guard n >= 0, n < Int32(buffer.count) else { return .unusual }
@@ -138,13 +138,39 @@ final class FunctionDirectories: Sendable {
   /// `readLink(_:in:)`'s `lastComponent`, including its refusal of targets that leave the root,
   /// without building the resolved path.
   func readLinkName(_ name: String, in function: Function) -> LinkName {
-    switch Self.readLink(function.parentFD, function.prefix + name) {
-    case .text(let target):
-      guard let last = Self.lastComponent(of: target, from: function.path) else { return .unusual }
-      return .name(last)
-    case .missing: return .missing
-    case .unusual: return .unusual
+    Self.withPath(function.prefix, name) { path in
+      withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+        let n = cpci_readlink_at(function.parentFD, path, buffer.baseAddress, Int32(buffer.count))
+        if n == -2 { return .missing }  // ENOENT
+        guard n > 0, n < Int32(buffer.count) else { return .unusual }
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: Int(n))
+        // The usual shape: the last name is the answer, no string for the whole target.
+        if let shape = Self.plainShape(bytes), shape.ups <= function.path.components.count {
+          let lastStart = bytes.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
+          return .name(String(decoding: UnsafeBufferPointer(rebasing: bytes[max(lastStart, shape.namesStart)...]), as: UTF8.self))
+        }
+        guard let last = Self.lastComponent(of: String(decoding: bytes, as: UTF8.self), from: function.path) else { return .unusual }
+        return .name(last)
+      }
     }
+  }
+
+  /// For a link target of the shape sysfs gives (`../../../devices/pci0000:3a/0000:3b:02.0`: `..`
+  /// steps, then names, none of them empty, `.` or `..`): how many `..` steps lead and where the
+  /// names start. nil for any other shape (the general walk handles those).
+  static func plainShape(_ bytes: UnsafeBufferPointer<UInt8>) -> (ups: Int, namesStart: Int)? {
+    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
+    var start = 0
+    while start + 2 < bytes.count && bytes[start] == dot && bytes[start + 1] == dot && bytes[start + 2] == slash { start += 3 }
+    guard start < bytes.count else { return nil }
+    var componentStart = start
+    for index in start...bytes.count where index == bytes.count || bytes[index] == slash {
+      let length = index - componentStart
+      if length == 0 { return nil }
+      if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[componentStart + 1] == dot)) { return nil }
+      componentStart = index + 1
+    }
+    return (start / 3, start)
   }
 
   /// The last component (nearest the end) of `base.appendingLinkTarget(target)` that `match` accepts,
@@ -189,44 +215,23 @@ final class FunctionDirectories: Sendable {
   private static func nearestComponentOfPlainTarget<T>(
     _ target: String, from base: HostPath, _ matchName: (Substring) -> T?, _ matchBase: (String) -> T?
   ) -> T??? {
-    let bytes = target.utf8
-    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
-    var start = bytes.startIndex
-    var ups = 0
-    // Leading "../" steps.
-    while bytes[start...].starts(with: "../".utf8) {
-      ups += 1
-      start = bytes.index(start, offsetBy: 3)
-    }
-    guard ups <= base.components.count, start != bytes.endIndex else { return nil }
-    // The rest: names only.
-    var componentStart = start
-    var index = start
-    while true {
-      if index == bytes.endIndex || bytes[index] == slash {
-        let length = bytes.distance(from: componentStart, to: index)
-        if length == 0 { return nil }
-        if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[bytes.index(after: componentStart)] == dot)) {
-          return nil
-        }
-        if index == bytes.endIndex { break }
-        componentStart = bytes.index(after: index)
-      }
-      index = bytes.index(after: index)
-    }
+    var text = target
+    guard let shape = text.withUTF8(plainShape), shape.ups <= base.components.count else { return nil }
     // Nearest first: the names from the end, then what is left of the base.
+    let bytes = target.utf8
+    let start = bytes.index(bytes.startIndex, offsetBy: shape.namesStart)
     var end = bytes.endIndex
     var cursor = bytes.endIndex
     while cursor != start {
       let before = bytes.index(before: cursor)
-      if bytes[before] == slash {
+      if bytes[before] == UInt8(ascii: "/") {
         if let found = matchName(target[cursor..<end]) { return .some(.some(found)) }
         end = before
       }
       cursor = before
     }
     if let found = matchName(target[start..<end]) { return .some(.some(found)) }
-    for component in base.components[0..<(base.components.count - ups)].reversed() {
+    for component in base.components[0..<(base.components.count - shape.ups)].reversed() {
       if let found = matchBase(component) { return .some(.some(found)) }
     }
     return .some(.some(nil))
@@ -339,6 +344,23 @@ final class FunctionDirectories: Sendable {
 
   private static func openDirectory(_ absolute: String) -> Int32 {
     absolute.withCString { cpci_open_directory(-1, $0) }
+  }
+
+  /// `prefix + name` as a C string on the stack: attribute paths are composed thousands of times
+  /// per listing, and a heap string for each was a measurable share.
+  private static func withPath<R>(_ prefix: String, _ name: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
+    var prefix = prefix, name = name
+    return prefix.withUTF8 { head in
+      name.withUTF8 { tail in
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: head.count + tail.count + 1) { buffer in
+          let raw = UnsafeMutableRawBufferPointer(buffer)
+          raw.copyMemory(from: UnsafeRawBufferPointer(head))
+          UnsafeMutableRawBufferPointer(rebasing: raw[head.count...]).copyMemory(from: UnsafeRawBufferPointer(tail))
+          buffer[head.count + tail.count] = 0
+          return body(UnsafePointer(buffer.baseAddress!))
+        }
+      }
+    }
   }
 
   private static func readLink(_ fd: Int32, _ path: String) -> Value {
