@@ -1,8 +1,10 @@
+#define _GNU_SOURCE
 #include "cpci.h"
 
 #include <pci/pci.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <sys/mman.h>
 #include <stdint.h>
@@ -260,6 +262,13 @@ int cpci_read_entries(int fd, char *buf, int size) {
 
 void cpci_close_fd(int fd) { close(fd); }
 
+int cpci_usable_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (int)online : 1;
+}
+
 /* ---- pci.ids without libpci's full load ----
    libpci parses all of pci.ids (1.3 MB, ~40k hash entries) on its first name lookup. A report needs
    a handful of names, so this reads the file once, checks every line with the same rules as libpci's
@@ -292,26 +301,28 @@ struct cpci_ids {
   int16_t class_name_len[256];
 };
 
-static int ids_white(int c) { return c == ' ' || c == '\t'; }
+static inline int ids_white(int c) { return c == ' ' || c == '\t'; }
 
 /* The value of `cnt` hex digits at p, or -1; reads stop at `end` (the end of the line). */
-/* Hex digit values by byte, -1 for anything else. */
-static const signed char ids_digit[256] = {
-  ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1, ['5'] = 5 + 1, ['6'] = 6 + 1,
-  ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1, ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1,
-  ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1,
-  ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
-}; /* stored plus one, so that the zero-filled rest means "not a digit" */
+/* Hex digit values by byte; 0x80 for anything else. */
+static const unsigned char ids_digit[256] = {
+  [0 ... '0' - 1] = 0x80,
+  ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+  ['9' + 1 ... 'A' - 1] = 0x80,
+  ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+  ['F' + 1 ... 'a' - 1] = 0x80,
+  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
+  ['f' + 1 ... 255] = 0x80,
+};
 
-static int ids_hex(const char *p, const char *end, int cnt) {
+/* The value of `cnt` (2 or 4) hex digits at p, or -1; reads stop at `end` (the end of the line). */
+static inline int ids_hex(const char *p, const char *end, int cnt) {
   if (end - p < cnt) return -1; /* a short line has a non-digit (its end) among the first cnt */
-  int x = 0;
-  while (cnt--) {
-    int digit = ids_digit[(unsigned char)*p++] - 1;
-    if (digit < 0) return -1;
-    x = x << 4 | digit;
-  }
-  return x;
+  const unsigned char *u = (const unsigned char *)p;
+  unsigned a = ids_digit[u[0]], b = ids_digit[u[1]];
+  if (cnt == 2) return (a | b) & 0x80 ? -1 : (int)(a << 4 | b);
+  unsigned c = ids_digit[u[2]], d = ids_digit[u[3]];
+  return (a | b | c | d) & 0x80 ? -1 : (int)(a << 12 | b << 8 | c << 4 | d);
 }
 
 enum { IDS_NONE = -1, IDS_VENDOR, IDS_DEVICE, IDS_SUBSYSTEM, IDS_CLASS, IDS_SUBCLASS, IDS_PROGIF, IDS_UNKNOWN };
@@ -319,7 +330,7 @@ enum { IDS_NONE = -1, IDS_VENDOR, IDS_DEVICE, IDS_SUBSYSTEM, IDS_CLASS, IDS_SUBC
 /* One line as libpci sees it: [*line, *end) in the file, cut at CR/LF, one trailing blank dropped
    (libpci reads with fgets and then trims one). Returns the offset of the next line, or -1 when the
    line is one libpci might read differently (too long; NUL bytes are refused for the whole file). */
-static long ids_line(const struct cpci_ids *ids, size_t at, const char **line, const char **end) {
+static inline long ids_line(const struct cpci_ids *ids, size_t at, const char **line, const char **end) {
   const char *start = ids->data + at;
   const char *newline = memchr(start, '\n', ids->size - at);
   size_t n = newline ? (size_t)(newline - start) : ids->size - at;
@@ -544,8 +555,10 @@ cpci_ids *cpci_ids_open(const char *path) {
   ids = calloc(1, sizeof *ids);
   if (!ids) goto fail;
   /* Mapped, not read into fresh memory: faulting in 330 zeroed pages for a copy cost more than
-     checking the file. pci.ids is replaced by rename (update-pciids, dpkg), never shrunk in place. */
-  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+     checking the file. MAP_POPULATE maps every page in one go (tmpfs, unlike ext4, has no
+     fault-around: one fault per page otherwise). pci.ids is replaced by rename (update-pciids,
+     dpkg), never shrunk in place. */
+  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED) goto fail;
   ids->data = map;
   ids->size = (size_t)st.st_size;

@@ -63,6 +63,13 @@ struct ParallelReadTests {
           #expect(vf["netdevs"] as? [String] == netdevs)
         }
       }
+      // On one CPU (affinity narrowed as a container or taskset would) the rows are read one by
+      // one: the same listing.
+      let taskset = "/usr/bin/taskset"
+      if FileManager.default.isExecutableFile(atPath: taskset) {
+        let single = try run(taskset, ["-c", "0", Repo.binary, "--root", root, "list", "--vfs", "--json"], env: [:])
+        #expect(single.status == 0 && single.stdout == r.stdout)
+      }
     }
   }
 

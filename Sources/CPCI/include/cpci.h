@@ -55,6 +55,9 @@ int cpci_exists_at(int dirfd, const char *path);
 int cpci_read_entries(int fd, char *buf, int size);
 void cpci_close_fd(int fd);
 
+/* CPUs this process may run on (its affinity mask, which containers and taskset narrow), at least 1. */
+int cpci_usable_cpus(void);
+
 /*
  * pci.ids lookups without libpci's full load (see cpci.c). cpci_ids_open reads and checks the whole
  * file with libpci's rules and returns NULL whenever libpci might answer differently (a parse error,

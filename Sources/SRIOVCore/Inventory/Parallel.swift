@@ -1,3 +1,4 @@
+import CPCI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,12 +65,9 @@ enum Parallel {
     }
   }
 
-  /// How many threads a large read may use: the online CPUs, at most four (sysfs reads contend
-  /// on the kernel's dentry locks beyond a few threads, and a listing should not take the host).
-  static var threadsForReads: Int {
-    let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-    return max(1, min(4, online))
-  }
+  /// How many threads a large read may use: the CPUs this process may run on (its affinity, which
+  /// containers and `taskset` narrow), at most four (a listing should not take the host).
+  static var threadsForReads: Int { max(1, min(4, Int(cpci_usable_cpus()))) }
 
   /// What a started thread runs (non-generic: a C thread entry cannot name `T`).
   private final class ThreadStart: Sendable {
