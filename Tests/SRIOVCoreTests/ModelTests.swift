@@ -62,12 +62,41 @@ struct ModelTests {
   @Test("invalid interface names", arguments: [
     "/", "a/b", "../etc", "..", ".", "", "abcdefghijklmnop", "a b", "a\tb", " eth0", "eth0\n", "eth0:1", "e\0",
     "ééééééééé",  // 9 characters but 18 bytes
+    "a\u{0B}b", "a\u{0C}b", "a\rb", "eth0\r\n", "é\u{2003}x",  // ASCII and Unicode white space
   ])
   func invalidNetdev(text: String) {
     #expect(throws: ParseError(input: text, what: "a network interface name",
       expected: "1-15 characters without '/', ':' or spaces, e.g. enp59s0f0")) {
       try NetdevName(parsing: text)
     }
+  }
+
+  /// Addresses are parsed and printed from bytes; both agree with each other at the edges.
+  @Test("PCI address text round-trips", arguments: [
+    PCIAddress(domain: 0, bus: 0, device: 0, function: 0), PCIAddress(domain: 0xffff, bus: 0xff, device: 31, function: 7),
+    PCIAddress(domain: 0x00ab, bus: 0x3b, device: 0x1f, function: 3),
+  ])
+  func addressRoundTrip(address: PCIAddress) throws {
+    let hex = { (value: UInt32, width: Int) in
+      String(repeating: "0", count: max(0, width - String(value, radix: 16).count)) + String(value, radix: 16)
+    }
+    let text = "\(hex(address.domain, 4)):\(hex(UInt32(address.bus), 2)):\(hex(UInt32(address.device), 2)).\(address.function)"
+    #expect(address.description == text)
+    #expect(PCIAddress(strict: text) == address)
+    #expect(PCIAddress(strict: text.uppercased()) == address)
+    #expect(PCIAddress(strict: Substring(text)) == address)
+  }
+
+  @Test func addressBeyondFourDomainDigitsPrintsThemAll() {
+    #expect(PCIAddress(domain: 0x10000, bus: 1, device: 2, function: 3).description == "10000:01:02.3")
+  }
+
+  /// Cells are aligned by Characters, the last column is not padded, trailing blanks go.
+  @Test func textTableAlignsByCharacters() {
+    var table = TextTable(["A", "BB", "C"])
+    table.append(["Ü", "x", ""])
+    table.append(["long", "y", "z"])
+    #expect(table.rendered() == "A     BB  C\nÜ     x\nlong  y   z\n")
   }
 
   @Test func deviceRefPicksAddressOrNetdev() throws {

@@ -12,19 +12,38 @@ public struct TextTable: Sendable {
   }
 
   public func rendered() -> String {
+    // Written as bytes, widths counted in Characters only for non-ASCII cells: `list --vfs` on a
+    // host with thousands of VFs renders tens of thousands of cells.
     let all = [header] + rows
-    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-    var out = ""
-    for row in all {
-      var line = ""
+    let cellWidths = all.map { row in row.map(Self.width) }
+    let widths = header.indices.map { column in cellWidths.map { $0[column] }.max() ?? 0 }
+    var out: [UInt8] = []
+    out.reserveCapacity(all.count * 96)
+    for (row, rowWidths) in zip(all, cellWidths) {
+      let lineStart = out.count
       for (column, cell) in row.enumerated() {
-        line += cell
-        if column < row.count - 1 { line += String(repeating: " ", count: widths[column] - cell.count + 2) }
+        out.append(contentsOf: cell.utf8)
+        if column < row.count - 1 {
+          out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[column] - rowWidths[column] + 2))
+        }
       }
-      while line.last == " " { line.removeLast() }
-      out += line + "\n"
+      if out[lineStart...].allSatisfy({ $0 < 0x80 }) {
+        while out.count > lineStart && out.last == UInt8(ascii: " ") { out.removeLast() }
+      } else {
+        // A trailing blank may end a longer grapheme (after U+0600, say): trim Characters.
+        var line = String(decoding: out[lineStart...], as: UTF8.self)
+        while line.last == " " { line.removeLast() }
+        out.removeSubrange(lineStart...)
+        out.append(contentsOf: line.utf8)
+      }
+      out.append(UInt8(ascii: "\n"))
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Columns are aligned by Characters; for ASCII that is the byte count.
+  private static func width(_ cell: String) -> Int {
+    cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count
   }
 }
 
