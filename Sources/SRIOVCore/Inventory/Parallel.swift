@@ -18,16 +18,7 @@ enum Parallel {
     guard threads > 1 else { return (0..<count).map(body) }
     return withoutActuallyEscaping(body) { body in
       let work = Work(count: count, chunk: chunk, body: body)
-      var started: [pthread_t] = []
-      for _ in 1..<threads {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(ThreadStart { work.drain() })
-        let rc = pthread_create(&thread, nil, { raw in
-          Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue().run()
-          return nil
-        }, context.toOpaque())
-        if rc == 0 { started.append(thread) } else { context.release() }
-      }
+      let started = (1..<threads).compactMap { _ in startThread { work.drain() } }
       work.drain()
       for thread in started { pthread_join(thread, nil) }
       return work.results()
@@ -45,13 +36,7 @@ enum Parallel {
     init(onThread: Bool, _ body: @escaping @Sendable () -> T) {
       self.body = body
       guard onThread else { return }
-      var thread = pthread_t()
-      let context = Unmanaged.passRetained(ThreadStart { [self] in result = body() })
-      let rc = pthread_create(&thread, nil, { raw in
-        Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue().run()
-        return nil
-      }, context.toOpaque())
-      if rc == 0 { self.thread = thread } else { context.release() }
+      thread = startThread { [self] in result = body() }
     }
 
     func wait() -> T {
@@ -69,7 +54,22 @@ enum Parallel {
   /// containers and `taskset` narrow), at most four (a listing should not take the host).
   static var threadsForReads: Int { max(1, min(4, Int(cpci_usable_cpus()))) }
 
-  /// What a started thread runs (non-generic: a C thread entry cannot name `T`).
+  /// Runs `run` on a new thread, to be joined; nil when no thread could be started.
+  private static func startThread(_ run: @escaping @Sendable () -> Void) -> pthread_t? {
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(ThreadStart(run))
+    let rc = pthread_create(&thread, nil, { raw in
+      Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue().run()
+      return nil
+    }, context.toOpaque())
+    guard rc == 0 else {
+      context.release()
+      return nil
+    }
+    return thread
+  }
+
+  /// What a started thread runs (a class, so one pointer carries it; a C thread entry cannot name `T`).
   private final class ThreadStart: Sendable {
     let run: @Sendable () -> Void
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
