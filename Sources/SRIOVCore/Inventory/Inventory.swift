@@ -271,35 +271,31 @@ public struct Inventory: Sendable {
     }
     guard let listing = functions.linkTargets(in: Layout.classNet, only: candidates.sorted()) else { return nil }
     let wanted = Set(addresses)
-    var result: [PCIAddress: [String]] = [:]
-    for (name, value) in listing.links {
-      switch value {
-      case .missing: continue
-      case .unusual: return nil
-      case .text(let target):
-        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, addressShaped, addressShaped)
-        else { return nil }
-        guard let address = nearest, wanted.contains(address) else { continue }
-        result[address, default: []].append(name)
-      }
-    }
-    return result
+    return netdevsByFunction(listing, keeping: wanted.contains)
   }
 
   /// `netdevsByDevice()` with one directory fd for `sys/class/net`; nil when anything is unusual.
   private static func netdevsByDevice(_ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
     guard let listing = functions.linkTargets(in: Layout.classNet, names: { (try? NetdevName(parsing: $0)) != nil })
     else { return nil }
+    return netdevsByFunction(listing)
+  }
+
+  /// `sys/class/net` links by the PCI function each leads to, keeping the functions `keep` accepts:
+  /// `nearestPCIAddress(in: listing.real.appendingLinkTarget(target))` without building the path.
+  /// nil when a link is unusual.
+  private static func netdevsByFunction(
+    _ listing: (real: HostPath, links: [(String, FunctionDirectories.Value)]), keeping keep: (PCIAddress) -> Bool = { _ in true }
+  ) -> [PCIAddress: [String]]? {
     var result: [PCIAddress: [String]] = [:]
     for (name, value) in listing.links {
       switch value {
       case .missing: continue
       case .unusual: return nil
       case .text(let target):
-        // `nearestPCIAddress(in: listing.real.appendingLinkTarget(target))` without building the path.
         guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, addressShaped, addressShaped)
         else { return nil }
-        guard let address = nearest else { continue }
+        guard let address = nearest, keep(address) else { continue }
         result[address, default: []].append(name)
       }
     }
