@@ -15,7 +15,7 @@ public struct Inventory: Sendable {
 
   /// Whether the function has the attribute (file, directory or link), not following it.
   public func has(_ attribute: SysfsLayout.Attribute, of address: PCIAddress) -> Bool {
-    if let functions, let function = functions.function(Self.name(address)),
+    if let functions, let function = functions.function(address.description),
       let known = functions.exists(attribute.rawValue, in: function)
     {
       return known
@@ -33,7 +33,7 @@ public struct Inventory: Sendable {
   }
 
   private static func listedVF(_ link: VFLink, of pf: PCIDevice, _ functions: FunctionDirectories) -> PCIDevice? {
-    guard let function = functions.function(Self.name(link.address)),
+    guard let function = functions.function(link.address.description),
       case .text(let deviceText) = functions.read("device", in: function),
       let deviceID = Self.sysfsID(deviceText) ?? (try? PCIID(parsing: trimmed(deviceText)))
     else { return nil }
@@ -178,7 +178,7 @@ public struct Inventory: Sendable {
   }
 
   private static func vfs(of pf: PCIAddress, _ functions: FunctionDirectories) -> [VFLink]? {
-    guard let function = functions.function(Self.name(pf)) else { return nil }
+    guard let function = functions.function(pf.description) else { return nil }
     var indices: [Int] = []
     let links = functions.readLinkNames(in: function) { names in
       // As `vfs(of:)` does: the index from the name, the link read by its canonical name.
@@ -191,7 +191,7 @@ public struct Inventory: Sendable {
     var result: [VFLink] = []
     for index in indices {
       guard case .name(let last)? = links[Layout.virtfnPrefix + String(index)],
-        let address = last.flatMap(Self.addressShaped)
+        let address = last.flatMap(PCIAddress.init(strict:))
       else { return nil }
       result.append(VFLink(index: index, address: address))
     }
@@ -220,7 +220,7 @@ public struct Inventory: Sendable {
   /// Bridges from the function up to the root bus, nearest first, read off the device's real path
   /// (`sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0`). VFs sit beside their PF there.
   public func upstreamBridges(of address: PCIAddress) throws -> [PCIAddress] {
-    if let functions, let function = functions.function(Self.name(address)) { return Self.upstream(of: function.path) }
+    if let functions, let function = functions.function(address.description) { return Self.upstream(of: function.path) }
     let path = Layout.device(address)
     guard let real = try wrap(address.description, "cannot resolve its sysfs path", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
       return []
@@ -229,7 +229,7 @@ public struct Inventory: Sendable {
   }
 
   static func upstream(of real: HostPath) -> [PCIAddress] {
-    real.components.dropLast().compactMap(Self.addressShaped).reversed()
+    real.components.dropLast().compactMap(PCIAddress.init(strict:)).reversed()
   }
 
   /// netdev names by the PCI function they belong to, from `/sys/class/net`.
@@ -264,7 +264,7 @@ public struct Inventory: Sendable {
   private static func netdevs(of addresses: [PCIAddress], _ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
     var candidates: Set<String> = []
     for address in Set(addresses) {
-      guard let function = functions.function(Self.name(address)),
+      guard let function = functions.function(address.description),
         let names = functions.netdevCandidates(in: function)
       else { return nil }
       for name in names where (try? NetdevName(parsing: name)) != nil { candidates.insert(name) }
@@ -293,7 +293,7 @@ public struct Inventory: Sendable {
       case .missing: continue
       case .unusual: return nil
       case .text(let target):
-        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, addressShaped, addressShaped)
+        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, PCIAddress.init(strict:), PCIAddress.init(strict:))
         else { return nil }
         guard let address = nearest, keep(address) else { continue }
         result[address, default: []].append(name)
@@ -305,17 +305,8 @@ public struct Inventory: Sendable {
   /// The PCI function a sysfs path belongs to: the last address-shaped component
   /// (`.../0000:00:03.0/virtio2/net/eth0` belongs to 0000:00:03.0).
   static func nearestPCIAddress(in path: HostPath) -> PCIAddress? {
-    path.components.reversed().lazy.compactMap(addressShaped).first
+    path.components.reversed().lazy.compactMap(PCIAddress.init(strict:)).first
   }
-
-  /// `PCIAddress(strict:)`: names of the wrong length (`devices`, `pci0000:3a`, `net`, ...) are
-  /// refused without parsing, so upstream paths and netdev links are scanned cheaply.
-  static func addressShaped(_ name: String) -> PCIAddress? { PCIAddress(strict: name) }
-
-  static func addressShaped(_ name: Substring) -> PCIAddress? { PCIAddress(strict: name) }
-
-  /// `address.description`: the fd reader looks every function up by name.
-  static func name(_ address: PCIAddress) -> String { address.description }
 
   // MARK: attribute helpers
 

@@ -106,7 +106,6 @@ public struct ListReport: Sendable {
     let device: PCIDevice
     let names: Result<(vendor: String?, device: String?), any Error>
   }
-
 }
 
 extension ListReport.Entry {

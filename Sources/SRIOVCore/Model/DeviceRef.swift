@@ -16,7 +16,7 @@ public struct NetdevName: Hashable, Sendable, CustomStringConvertible {
 
   private static func hasForbiddenCharacter(_ text: String) -> Bool {
     // Byte-wise for ASCII (every netdev of a listing is checked); ASCII white space is 0x09-0x0D and 0x20.
-    if text.utf8.allSatisfy({ $0 < 0x80 }) {
+    if text.utf8.isASCII {
       return text.utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || (0x09...0x0d).contains($0) || $0 == 0x20 || $0 == 0 }
     }
     return text.contains { $0 == "/" || $0 == ":" || $0.isWhitespace || $0 == "\0" }

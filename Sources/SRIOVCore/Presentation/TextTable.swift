@@ -27,7 +27,7 @@ public struct TextTable: Sendable {
           out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[column] - rowWidths[column] + 2))
         }
       }
-      if out[lineStart...].allSatisfy({ $0 < 0x80 }) {
+      if out[lineStart...].isASCII {
         while out.count > lineStart && out.last == UInt8(ascii: " ") { out.removeLast() }
       } else {
         // A trailing blank may end a longer grapheme (after U+0600, say): trim Characters.
@@ -43,7 +43,7 @@ public struct TextTable: Sendable {
 
   /// Columns are aligned by Characters; for ASCII that is the byte count.
   private static func width(_ cell: String) -> Int {
-    cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count
+    cell.utf8.isASCII ? cell.utf8.count : cell.count
   }
 }
 

@@ -294,7 +294,7 @@ final class FunctionDirectories: Sendable {
     guard let entries = entries(fd) else { return false }
     for entry in entries where entry.isDirectory {
       let isNet = entry.name == "net"
-      guard isNet || (depth > 0 && Inventory.addressShaped(entry.name) == nil) else { continue }
+      guard isNet || (depth > 0 && PCIAddress(strict: entry.name) == nil) else { continue }
       let child = cpci_open_directory(fd, entry.name)
       guard child >= 0 else { return false }
       defer { cpci_close_fd(child) }

@@ -35,12 +35,18 @@ extension Sysfs {
   }
 }
 
+extension Sequence<UInt8> {
+  /// Whether these UTF-8 bytes are all ASCII: then each byte is one Character (but CR LF), so text
+  /// work can go byte by byte.
+  var isASCII: Bool { allSatisfy { $0 < 0x80 } }
+}
+
 func trimmed(_ text: String) -> String {
   // Byte-wise for ASCII text (what sysfs values are), where only CR LF joins into one Character;
   // Character-wise otherwise (a trailing blank can end a longer grapheme, e.g. after U+0600).
   var text = text
   let asciiEnd: Int? = text.withUTF8 { bytes in
-    guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+    guard bytes.isASCII else { return nil }
     var end = bytes.count
     while end > 0 {
       let last = bytes[end - 1]
