@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cpci.h"
+#include "hostfiles.h"
 
 #include <pci/pci.h>
 #include <dlfcn.h>
@@ -236,8 +237,9 @@ int cpci_open_directory(int dirfd, const char *path) {
 }
 
 int cpci_read_at(int dirfd, const char *path, char *buf, int size) {
-  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return -errno;
+  /* The root boundary's rules (hostfiles.h): no final link, no blocking open, regular files only. */
+  int fd = hostfile_open(dirfd, path, 0, 0, 0, NULL);
+  if (fd < 0) return fd;
   ssize_t n = read(fd, buf, (size_t)size);
   int saved = errno;
   close(fd);
@@ -547,11 +549,11 @@ static int ids_validate(struct cpci_ids *ids) {
 }
 
 cpci_ids *cpci_ids_open(const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return NULL;
   struct stat st;
   struct cpci_ids *ids = NULL;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > (1 << 30)) goto fail;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > CPCI_IDS_MAX_SIZE) goto fail;
   ids = calloc(1, sizeof *ids);
   if (!ids) goto fail;
   /* Read into memory mapped with MAP_POPULATE, which provides every page in one go: a malloc'ed

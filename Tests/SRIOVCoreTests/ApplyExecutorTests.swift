@@ -201,7 +201,9 @@ private struct FailingWrites: Sysfs {
   let attribute: String
   let errno: Errno
 
-  func read(_ path: HostPath) throws(SysfsError) -> String { try base.read(path) }
+  func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String { try base.read(path, limit: limit) }
+  func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 { try base.lockFile(path) }
+  func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError) { try base.vouch(path, as: libraryPath, limit: limit) }
   func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? { try base.readLinkIfPresent(path) }
   func list(_ path: HostPath) throws(SysfsError) -> [String] { try base.list(path) }
   func exists(_ path: HostPath) -> Bool { base.exists(path) }

@@ -37,7 +37,7 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
   var driverLacksSRIOV = false
   /// The driver VFs bind to when autoprobe is on (iavf for X710); nil: none matches.
   var vfDriver: String?
-  /// Runs once when the code under test asks for the lock file's path (just before it locks).
+  /// Runs once when the code under test opens the lock file (just before it locks).
   var beforeLock: (() -> Void)?
   /// The driver a non-VF function binds to on `drivers_probe` without an override.
   var defaultDrivers: [String: String] = [:]
@@ -63,14 +63,18 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
 
   // MARK: Sysfs
 
-  func read(_ path: HostPath) throws(SysfsError) -> String { tick(); return try base.read(path) }
+  func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String { tick(); return try base.read(path, limit: limit) }
+  func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError) { try base.vouch(path, as: libraryPath, limit: limit) }
+  func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 {
+    if let hook = mutex.withLock({ () -> (() -> Void)? in defer { beforeLock = nil }; return beforeLock }) {
+      hook()  // "another process" acts just before the lock is taken
+    }
+    return try base.lockFile(path)
+  }
   func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? { tick(); return try base.readLinkIfPresent(path) }
   func list(_ path: HostPath) throws(SysfsError) -> [String] { tick(); return try base.list(path) }
   func exists(_ path: HostPath) -> Bool { tick(); return base.exists(path) }
   func absolute(_ path: HostPath) -> String {
-    if path == SysfsLayout.lockFile, let hook = mutex.withLock({ () -> (() -> Void)? in defer { beforeLock = nil }; return beforeLock }) {
-      hook()  // "another process" acts just before the lock is taken
-    }
     return base.absolute(path)
   }
 

@@ -58,11 +58,15 @@ public final class MemorySysfs: Sysfs, @unchecked Sendable {
     return resolved
   }
 
-  public func read(_ path: HostPath) throws(SysfsError) -> String {
-    let parts = try resolve(path.components, followLast: true, .read, path)
+  /// As the rooted door reads: never through a final link, regular files only, capped.
+  public func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String {
+    let parts = try resolve(path.components, followLast: false, .read, path)
     switch nodes[parts] {
-    case .file(let content)?: return content
-    case .directory?: throw fail(.read, path, .isDirectory)
+    case .file(let content)?:
+      guard content.utf8.count <= limit else { throw SysfsError(.read, path: absolute(path), cause: .tooLarge(limit: limit)) }
+      return content
+    case .link?: throw SysfsError(.read, path: absolute(path), cause: .notRegularFile("a symbolic link"))
+    case .directory?: throw SysfsError(.read, path: absolute(path), cause: .notRegularFile("a directory"))
     default: throw fail(.read, path, .noSuchFileOrDirectory)
     }
   }
@@ -98,6 +102,8 @@ public final class MemorySysfs: Sysfs, @unchecked Sendable {
   }
 
   public func absolute(_ path: HostPath) -> String { "/fuzz" + path.description }
+  public func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 { throw fail(.create, path, .permissionDenied) }
+  public func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError) { _ = try read(path, limit: limit ?? HostFileLimits.text) }
 }
 
 /// A name a directory listing could really return (no '/', not '.' or '..', not empty).

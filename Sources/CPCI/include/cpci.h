@@ -44,7 +44,8 @@ const char *cpci_last_error(void);
  */
 /* Opens a directory for *at() calls: by absolute path (dirfd < 0) or relative to dirfd. */
 int cpci_open_directory(int dirfd, const char *path);
-/* Reads up to size bytes of a regular file (one read: sysfs attributes are at most a page). */
+/* Reads up to size bytes of a regular file (one read: sysfs attributes are at most a page); opened
+ * as hostfile_open does (no final link, non-blocking, regular files only: HOSTFILE_NOT_REGULAR). */
 int cpci_read_at(int dirfd, const char *path, char *buf, int size);
 /* The link's target text (not NUL-terminated), its length, or -errno (-EINVAL: not a link). */
 int cpci_readlink_at(int dirfd, const char *path, char *buf, int size);
@@ -64,6 +65,8 @@ int cpci_usable_cpus(void);
  * anything unusual): then use cpci_*_name. Lookups: 1 found (name in buf), 0 not in the file.
  */
 typedef struct cpci_ids cpci_ids;
+/* The largest pci.ids either reader accepts (the real one is about 1.3 MB). */
+#define CPCI_IDS_MAX_SIZE (64 << 20)
 cpci_ids *cpci_ids_open(const char *path);
 void cpci_ids_close(cpci_ids *ids);
 int cpci_ids_vendor(cpci_ids *ids, int vendor, char *buf, int size);

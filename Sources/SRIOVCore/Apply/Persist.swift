@@ -1,3 +1,4 @@
+import CPCI
 import SystemPackage
 
 #if canImport(Glibc)
@@ -90,118 +91,98 @@ public struct Persist: Sendable {
     }
   }
 
-  /// Installs `stateText` (already checked with `DesiredState.parse`), the unit and its enable link.
-  /// Each file is written whole (temporary file, fsync, rename): a crash leaves the old or the new.
+  /// Installs `stateText` (already checked with `DesiredState.parse`), the unit and its enable link,
+  /// under the host lock. Every target is checked first (a directory, FIFO or device where a file
+  /// belongs is refused before anything is written); then each file is staged under a unique name
+  /// (O_EXCL, fsync) and only then renamed into place, so a refusal or failure leaves the old
+  /// installation, and concurrent runs never share a temporary file.
   public func install(stateText: String, dryRun: Bool) throws -> Outcome {
+    let sysfs = RootedSysfs(root: root)
+    let lock = dryRun ? nil : try HostLock.acquire(sysfs)
+    defer { withExtendedLifetime(lock) {} }
     let target = "/" + Self.unitPath.components.joined(separator: "/")
     let files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText)]
     var items: [Item] = []
+    var previous: [HostPath: String?] = [:]
     for (path, content) in files {
-      let full = try absolute(path, create: !dryRun)
-      let same = full.map { (try? readFile($0)) == content } ?? false
-      if !same && !dryRun { try writeAtomically(content, to: full!, shown: path) }
-      items.append(Item(path: path, kind: "file", upToDate: same))
-    }
-    let link = try absolute(Self.enableLink, create: !dryRun)
-    let current: String? = link.flatMap(readLink)
-    let same = current == target
-    if !same && !dryRun, let link {
-      if current != nil || exists(link) { unlink(link) }
-      guard symlink(target, link) == 0 else {
-        throw failure(Self.enableLink, "cannot create the enable link", Errno(rawValue: Glibc.errno))
+      let current: String?
+      do { current = try sysfs.readIfPresent(path, limit: HostFileLimits.text) } catch {
+        throw failure(path, "cannot replace it", error)
       }
+      previous[path] = current
+      items.append(Item(path: path, kind: "file", upToDate: current == content))
     }
-    items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: same))
-    let binary = RootedSysfs(root: root).absolute(HostPath(String(Self.binary.dropFirst())))
-    return Outcome(dryRun: dryRun, items: items, binaryPresent: access(binary, X_OK) == 0)
-  }
-
-  // MARK: files inside the root
-
-  /// The absolute path of `path` with its directory resolved inside the root (created when
-  /// `create`); nil when the directory does not exist and `create` is false.
-  func absolute(_ path: HostPath, create: Bool) throws -> String? {
-    let sysfs = RootedSysfs(root: root)
-    var directory = HostPath("")
-    for name in path.parent.components {
-      let next = directory.appending(name)
-      // Resolve links inside the root (an image's /etc may be a link; it must not lead out of it).
-      let real: HostPath
-      if sysfs.rootPrefix.isEmpty {
-        real = next
-      } else {
-        do { real = try sysfs.realPath(next) } catch {
-          throw SRIOVError(sysfs.absolute(next), "cannot use it: \(error)", hint: "--root must be a directory tree whose links stay inside it")
-        }
-      }
-      let full = sysfs.absolute(real)
-      if !exists(full) {
-        guard create else { return nil }
-        guard mkdir(full, 0o755) == 0 || Glibc.errno == EEXIST else {
-          throw failure(next, "cannot create the directory", Errno(rawValue: Glibc.errno))
-        }
-      }
-      directory = real
-    }
-    guard let last = path.lastComponent else { return nil }
-    return sysfs.absolute(directory.appending(last))
-  }
-
-  private func writeAtomically(_ content: String, to full: String, shown: HostPath) throws {
-    let temporary = full + ".sriovctl-new"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-    guard fd >= 0 else { throw failure(shown, "cannot write it", Errno(rawValue: Glibc.errno)) }
-    let descriptor = FileDescriptor(rawValue: fd)
-    do {
-      _ = try descriptor.writeAll(Array(content.utf8))
-      guard fsync(fd) == 0 else { throw Errno(rawValue: Glibc.errno) }
-      try descriptor.close()
+    let currentLink: String?
+    do { currentLink = try sysfs.linkText(Self.enableLink) } catch where error.cause == .notRegularFile("not a symbolic link") {
+      currentLink = nil  // a plain file where the link belongs: replaced by the link
     } catch {
-      try? descriptor.close()
-      unlink(temporary)
-      throw failure(shown, "cannot write it", error as? Errno ?? .ioError)
+      throw failure(Self.enableLink, "cannot replace it", error)
     }
-    guard rename(temporary, full) == 0 else {
-      let e = Errno(rawValue: Glibc.errno)
-      unlink(temporary)
-      throw failure(shown, "cannot put it in place", e)
+    items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: currentLink == target))
+    let binaryPresent = sysfs.isExecutable(HostPath(String(Self.binary.dropFirst())))
+    let outcome = Outcome(dryRun: dryRun, items: items, binaryPresent: binaryPresent)
+    guard !dryRun else { return outcome }
+
+    // Stage everything that changes; nothing is in place until all of it is written.
+    var staged: [StagedFile] = []
+    for item in items where !item.upToDate {
+      do {
+        if item.kind == "symlink" {
+          staged.append(try sysfs.stageSymlink(target, at: item.path))
+        } else {
+          let content = files.first { $0.0 == item.path }!.1
+          staged.append(try sysfs.stage(Array(content.utf8), at: item.path))
+        }
+      } catch {
+        throw failure(item.path, "cannot write it", error)
+      }
+    }
+    var committed: [StagedFile] = []
+    for file in staged {
+      do { try file.commit() } catch {
+        restore(committed, previous: previous, sysfs: sysfs)
+        throw failure(file.path, "cannot put it in place", SysfsError(.create, path: sysfs.absolute(file.path), cause: .errno(error)))
+      }
+      committed.append(file)
+    }
+    return outcome
+  }
+
+  /// Puts back what `committed` replaced (best effort: the rename that failed was the anomaly).
+  private func restore(_ committed: [StagedFile], previous: [HostPath: String?], sysfs: RootedSysfs) {
+    for file in committed.reversed() {
+      if let old = previous[file.path], let old {
+        try? sysfs.stage(Array(old.utf8), at: file.path).commit()
+      } else {
+        _ = try? sysfs.remove(file.path)
+      }
     }
   }
 
-  private func exists(_ full: String) -> Bool {
-    var info = stat()
-    return lstat(full, &info) == 0
-  }
-
-  private func readLink(_ full: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink(full, &buffer, buffer.count - 1)
-    guard n >= 0 else { return nil }
-    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
-
-  private func failure(_ path: HostPath, _ attempt: String, _ e: Errno) -> SRIOVError {
-    let hint: String? = (e == .permissionDenied || e == .notPermitted || e == .readOnlyFileSystem) ? "run as root (sudo)" : nil
-    return SRIOVError(RootedSysfs(root: root).absolute(path), "\(attempt): \(e.description)", hint: hint)
+  private func failure(_ path: HostPath, _ attempt: String, _ error: SysfsError) -> SRIOVError {
+    let e = error.errno
+    let hint: String = switch e {
+    case .permissionDenied?, .notPermitted?, .readOnlyFileSystem?: "run as root (sudo)"
+    default: "remove or fix what is at \(RootedSysfs(root: root).absolute(path)); persist writes only plain files and its own link there"
+    }
+    return SRIOVError(RootedSysfs(root: root).absolute(path), "\(attempt): \(error)", hint: hint)
   }
 }
 
-/// The whole content of a file.
-func readFile(_ full: String) throws(Errno) -> String {
-  let descriptor: FileDescriptor
-  do { descriptor = try FileDescriptor.open(full, .readOnly, options: [.closeOnExec]) } catch { throw error as? Errno ?? .ioError }
-  defer { try? descriptor.close() }
-  var result: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let count: Int
-    do { count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch { throw error as? Errno ?? .ioError }
-    if count == 0 { break }
-    result.append(contentsOf: buffer[0..<count])
-    // The file describes a host: anything this large is not a desired-state file.
-    if result.count > Persist.maxFileSize { throw .fileTooLarge }
+/// The whole content of a file the user named (`-f FILE`, outside the host root): links followed
+/// as the user meant them, but only a regular file is read (a FIFO would block, a device never
+/// ends), and at most `limit` bytes.
+func readUserFile(_ path: String, limit: Int) throws(SysfsError) -> String {
+  var mode: UInt32 = 0
+  let fd = path.withCString { hostfile_open(AT_FDCWD, $0, 0, 0, 1, &mode) }
+  if fd < 0 {
+    switch fd {
+    case Int32(HOSTFILE_NOT_REGULAR): throw SysfsError(.read, path: path, cause: .notRegularFile(SysfsError.kind(mode: mode)))
+    default: throw SysfsError(.read, path: path, cause: .errno(Errno(rawValue: -fd)))
+    }
   }
-  return String(decoding: result, as: UTF8.self)
+  defer { close(fd) }
+  return try RootedSysfs.readAll(fd, limit: limit, path: path)
 }
 
 extension DesiredState {
@@ -209,14 +190,15 @@ extension DesiredState {
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
     let text: String
-    do { text = try readFile(path) } catch {
-      let hint: String = switch error {
-      case .permissionDenied: "run as root (sudo), or make the file readable"
-      case .isDirectory: "give the file, not its directory"
-      case .fileTooLarge: "a desired-state file is at most \(Persist.maxFileSize >> 20) MiB; is it the right file?"
+    do { text = try readUserFile(path, limit: Persist.maxFileSize) } catch {
+      let hint: String = switch error.cause {
+      case .errno(.permissionDenied): "run as root (sudo), or make the file readable"
+      case .notRegularFile("a directory"): "give the file, not its directory"
+      case .notRegularFile: "give a regular file (a FIFO or device is not read: save the state to a file first)"
+      case .tooLarge: "a desired-state file is at most \(Persist.maxFileSize >> 20) MiB; is it the right file?"
       default: "check the path given with -f"
       }
-      throw SRIOVError(path, "cannot read the desired-state file: \(error.description)", hint: hint)
+      throw SRIOVError(path, "cannot read the desired-state file: \(error.causeDescription)", hint: hint)
     }
     return (try parse(text, source: path), text)
   }

@@ -248,7 +248,7 @@ final class CaptureWalk {
       let text = String(decoding: cmdline, as: UTF8.self)
       try writer.file(L.procCmdline, text: anonymizer?.cmdline(text) ?? text)
     }
-    if let cpuinfo = try? source.readIfPresent(L.procCpuinfo) {
+    if let cpuinfo = try? source.readIfPresent(L.procCpuinfo, limit: HostFileLimits.text) {
       let flags: Substring? = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }
       try writer.file(L.procCpuinfo, text: flags.map { String($0) + "\n" } ?? "")
     }

@@ -3,13 +3,16 @@ public struct Host: Sendable {
   /// The root as the user gave it (`/` in production).
   public let root: String
   public let sysfs: any Sysfs
+  /// Whether the root is this machine's own `/` (by identity, however it was spelled: `//`, `/./`):
+  /// the live kernel, netlink and privilege apply; otherwise it is a capture or a fixture.
+  public let isLive: Bool
   public var inventory: Inventory { Inventory(sysfs: sysfs) }
 
   /// Checks that `root` is a usable host root before anything reads it.
   public init(root: String) throws {
     let sysfs = RootedSysfs(root: root)
     let rootPath = sysfs.rootPrefix.isEmpty ? "/" : sysfs.rootPrefix
-    guard sysfs.exists(HostPath("")) || root == "/" else {
+    guard sysfs.isLive || sysfs.exists(HostPath("")) else {
       throw SRIOVError(rootPath, "cannot use it as the host root: no such directory",
         hint: "pass a directory that contains sys/ (a capture or a fixture), or omit --root to use this host")
     }
@@ -17,22 +20,39 @@ public struct Host: Sendable {
       throw SRIOVError(rootPath, "cannot use it as the host root: \(sysfs.absolute(SysfsLayout.pciDevices)) does not exist",
         hint: "is sysfs mounted? --root must name a directory with sys/bus/pci (a capture or a fixture)")
     }
-    self.init(root: root, sysfs: sysfs)
+    self.init(root: root, sysfs: sysfs, isLive: sysfs.isLive)
   }
 
   /// For tests that bring their own `Sysfs` (a fake kernel over a temporary tree).
-  public init(root: String, sysfs: any Sysfs) {
+  public init(root: String, sysfs: any Sysfs, isLive: Bool = false) {
     self.root = root
     self.sysfs = sysfs
+    self.isLive = isLive
   }
 
   /// A fresh libpci handle on this root. pci.ids comes from the root when it carries one (captures,
   /// fixtures), else from libpci's default. libpci is loaded now unless `lazily` (a report that only
   /// looks up names: the checked pci.ids table usually answers, and libpci is never loaded).
   public func openPCI(lazily: Bool = false, library: String = "libpci.so.3") throws -> PCILibrary {
-    let ids = sysfs.exists(SysfsLayout.pciIDs) ? sysfs.absolute(SysfsLayout.pciIDs) : nil
     let bus = sysfs.absolute(SysfsLayout.pciBus)
-    let pci = PCILibrary(sysfsBusPCI: bus, idsPath: ids, library: library)
+    var ids: String?
+    if sysfs.exists(SysfsLayout.pciIDs) {
+      // libpci (and the checked table) open pci.ids by name: it must be a bounded regular file here.
+      ids = sysfs.absolute(SysfsLayout.pciIDs)
+      do { try sysfs.vouch(SysfsLayout.pciIDs, as: ids!, limit: HostFileLimits.pciIDs) } catch {
+        throw SRIOVError("pci.ids", "cannot use the host root's PCI ID database: \(error)",
+          hint: "replace \(ids!) with a regular file (the pci.ids package's), or remove it from the capture")
+      }
+    }
+    let sysfs = self.sysfs
+    let pci = PCILibrary(sysfsBusPCI: bus, idsPath: ids, library: library) { address throws(PCIError) in
+      let path = SysfsLayout.attribute(.config, of: address)
+      do throws(SysfsError) { try sysfs.vouch(path, as: "\(bus)/devices/\(address)/config", limit: nil) } catch where error.isNotFound {
+        return  // absent: libpci says so in its own words
+      } catch {
+        throw PCIError(message: "\(error)", unsafeFile: true)
+      }
+    }
     if !lazily {
       do { try pci.load() } catch { throw Self.openError(error, bus: bus) }
     }

@@ -46,16 +46,15 @@ public final class HostLock: @unchecked Sendable {
 
   deinit { close(fd) }
 
-  /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed. Fails
-  /// within a tenth of a second when another process holds it.
+  /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed (inside
+  /// the root: a `run` or lock file that is a link, a FIFO or a hard link is refused). Fails within a
+  /// tenth of a second when another process holds it.
   public static func acquire(_ sysfs: any Sysfs) throws(SRIOVError) -> HostLock {
     let path = sysfs.absolute(SysfsLayout.lockFile)
-    let directory = sysfs.absolute(SysfsLayout.lockFile.parent)
-    if mkdir(directory, 0o755) != 0 && Glibc.errno != EEXIST {
-      throw failure(path, "cannot create \(directory)", Errno(rawValue: Glibc.errno))
+    let fd: Int32
+    do { fd = try sysfs.lockFile(SysfsLayout.lockFile) } catch {
+      throw failure(path, "cannot take the lock: \(error)", error.errno)
     }
-    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw failure(path, "cannot open the lock file", Errno(rawValue: Glibc.errno)) }
     // A lock can be busy for an instant without another sriovctl: a process that forks (a test
     // runner, an agent embedding SRIOVCore) shares the lock's open file with the child until the
     // child's exec closes it. Retry briefly before calling it taken.
@@ -72,14 +71,17 @@ public final class HostLock: @unchecked Sendable {
         throw SRIOVError(path, "another sriovctl is changing this host (it holds the lock)",
           hint: "wait for it to finish and retry; 'fuser \(path)' shows which process holds it")
       }
-      throw failure(path, "cannot lock it", e)
+      throw failure(path, "cannot lock it: \(e.description)", e)
     }
     return HostLock(fd: fd, path: path)
   }
 
-  private static func failure(_ path: String, _ attempt: String, _ e: Errno) -> SRIOVError {
-    let hint: String? = (e == .permissionDenied || e == .notPermitted || e == .readOnlyFileSystem) ? "run as root (sudo)" : nil
-    return SRIOVError(path, "\(attempt): \(e.description)", hint: hint)
+  private static func failure(_ path: String, _ problem: String, _ e: Errno?) -> SRIOVError {
+    let hint: String = switch e {
+    case .permissionDenied?, .notPermitted?, .readOnlyFileSystem?: "run as root (sudo)"
+    default: "the lock lives in run/ of the host root; remove what is there if it is not a plain file"
+    }
+    return SRIOVError(path, problem, hint: hint)
   }
 }
 

@@ -7,6 +7,8 @@ public struct PCIError: Error, Sendable, CustomStringConvertible {
   public var libraryMissing = false
   /// Raised while loading or opening libpci, not by a read or lookup.
   public var whileOpening = false
+  /// The file libpci would read is not one it may (a link out of the root, a FIFO, a device node).
+  public var unsafeFile = false
   public var description: String { message }
 }
 
@@ -21,6 +23,9 @@ public final class PCILibrary {
   private let library: String
   /// pci.ids read by `cpci_ids_open` on the first lookup; see `names`.
   private var ids: IDsState = .notLoaded
+  /// Checks, before libpci opens a device's `config` itself, that it is a regular file inside the
+  /// host root (libpci follows links and blocks on a FIFO); nil: no check (tests of libpci alone).
+  private let vouchForConfig: ((PCIAddress) throws(PCIError) -> Void)?
 
   private enum IDsState {
     case notLoaded
@@ -37,10 +42,14 @@ public final class PCILibrary {
 
   /// Loads nothing yet: libpci is loaded and opened by the first config read or libpci name lookup,
   /// or by `load()`.
-  public init(sysfsBusPCI: String, idsPath: String?, names: NameSource = .checkedTable, library: String = "libpci.so.3") {
+  public init(
+    sysfsBusPCI: String, idsPath: String?, names: NameSource = .checkedTable, library: String = "libpci.so.3",
+    vouchForConfig: ((PCIAddress) throws(PCIError) -> Void)? = nil
+  ) {
     self.sysfsBusPCI = sysfsBusPCI
     self.idsPath = idsPath
     self.library = library
+    self.vouchForConfig = vouchForConfig
     if names == .libpci { ids = .libpci }
   }
 
@@ -88,6 +97,7 @@ public final class PCILibrary {
   /// read in small pieces: the header, the capability chains and the ACS and SR-IOV bodies. Bytes
   /// nothing decodes are zero; `readableSize` is what the kernel lets us read (64, 256 or 4096).
   public func config(of address: PCIAddress) throws(PCIError) -> ConfigSpace {
+    try vouchForConfig?(address)
     let handle = try handle()
     var buffer = [UInt8](repeating: 0, count: 4096)
     let size = buffer.withUnsafeMutableBufferPointer { raw in

@@ -1,3 +1,4 @@
+import CPCI
 import Synchronization
 import SystemPackage
 
@@ -46,36 +47,70 @@ final class ResolutionCache: Sendable {
   }
 }
 
-/// `Sysfs` over real files below a root directory.
+/// The host root's directory, opened once (`O_PATH`) so that every final open is resolved by the
+/// kernel beneath it (see hostfiles.h). Shared by the copies of one `RootedSysfs`.
+final class RootDirectory: Sendable {
+  /// -1 when the root cannot be opened (then every open fails with the path's own error).
+  let fd: Int32
+  /// Whether this root is the machine's own `/` (same device and inode), however it was spelled.
+  let isLive: Bool
+
+  init(path: String) {
+    fd = path.withCString { hostfile_open_directory(AT_FDCWD, $0, 0, 1) }
+    var mine = stat(), top = stat()
+    isLive = fd >= 0 && fstat(fd, &mine) == 0 && stat("/", &top) == 0 && mine.st_dev == top.st_dev && mine.st_ino == top.st_ino
+  }
+
+  deinit { if fd >= 0 { close(fd) } }
+}
+
+/// `Sysfs` over real files below a root directory: the one door to the host's files. It enforces
+/// the root boundary for every caller (docs/robustness.md): every component, the last included,
+/// resolved inside the root; the final open `O_NOFOLLOW|O_NONBLOCK`, beneath the root's fd; only
+/// regular files read or written; reads capped; attributes never created or truncated on open.
 public struct RootedSysfs: Sysfs {
-  /// Absolute path of the host root, without a trailing slash ("" for `/`).
+  /// Absolute path of the host root, without a trailing slash ("" for the live host `/`).
   public let rootPrefix: String
   /// Set on copies made by `cachingResolutions()`; nil: every call walks the path again.
   private let cache: ResolutionCache?
+  private let directory: RootDirectory
 
+  /// `root` as the user gave it; `//`, `/./` or a link to `/` are the live host too.
   public init(root: String) {
+    let directory = RootDirectory(path: root.isEmpty ? "/" : root)
     var prefix = root
     while prefix.hasSuffix("/") { prefix.removeLast() }
-    rootPrefix = prefix
+    rootPrefix = directory.isLive ? "" : prefix
+    self.directory = directory
     cache = nil
   }
 
-  private init(rootPrefix: String, cache: ResolutionCache) {
+  private init(rootPrefix: String, cache: ResolutionCache, directory: RootDirectory) {
     self.rootPrefix = rootPrefix
     self.cache = cache
+    self.directory = directory
   }
+
+  /// Whether this is the machine's own root (then links need no rooted walk: there is no outside).
+  public var isLive: Bool { rootPrefix.isEmpty }
 
   /// A copy that remembers directories it has resolved inside the root (`realPath` of an existing
   /// path), for a read-only pass such as `list` or `show` over a tree that does not change meanwhile.
   /// Results are the same as without it; links are still resolved inside the root, once each.
   public func cachingResolutions() -> RootedSysfs {
     // The fd reader walks with an uncached copy: it must not hold the cache that holds it.
-    let functions = FunctionDirectories(sysfs: RootedSysfs(root: rootPrefix.isEmpty ? "/" : rootPrefix))
-    return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions))
+    let functions = FunctionDirectories(sysfs: RootedSysfs(rootPrefix: rootPrefix, directory: directory))
+    return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
   }
 
   /// The directory-fd reader of a caching copy (see `FunctionDirectories`).
   var functionDirectories: FunctionDirectories? { cache?.functions }
+
+  private init(rootPrefix: String, directory: RootDirectory) {
+    self.rootPrefix = rootPrefix
+    self.cache = nil
+    self.directory = directory
+  }
 
   public func absolute(_ path: HostPath) -> String {
     rootPrefix + path.description
@@ -106,36 +141,84 @@ public struct RootedSysfs: Sysfs {
     return real.components.isEmpty ? rootPrefix : full
   }
 
-  public func read(_ path: HostPath) throws(SysfsError) -> String {
+  public func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String {
     let full = try inRoot(path, .read)
-    do {
-      let fd = try FileDescriptor.open(full, .readOnly, options: [.closeOnExec])
-      defer { try? fd.close() }
-      var result: [UInt8] = []
-      // sysfs attributes are at most a page; read until EOF anyway for ordinary files.
-      var buffer = [UInt8](repeating: 0, count: 4096)
+    let fd = try open(full, path, write: false, .read)
+    defer { close(fd) }
+    return try Self.readAll(fd, limit: limit, path: full)
+  }
+
+  /// Up to `limit` bytes from `fd`, to its end; longer is an error, never a larger allocation.
+  static func readAll(_ fd: Int32, limit: Int, path: String) throws(SysfsError) -> String {
+    var result: [UInt8] = []
+    let outcome: Errno? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
       while true {
-        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-        if count == 0 { break }
-        result.append(contentsOf: buffer[0..<count])
-        // A regular file (sysfs attributes included) reads short only at its end.
-        if count < buffer.count { break }
+        // At the limit, one more byte tells a file of exactly `limit` bytes from a longer one.
+        let wanted = max(1, min(buffer.count, limit - result.count))
+        let n = Glibc.read(fd, buffer.baseAddress, wanted)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return Errno(rawValue: errno)
+        }
+        if n == 0 { return nil }
+        if result.count >= limit { return .fileTooLarge }
+        result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
       }
-      return String(decoding: result, as: UTF8.self)
-    } catch {
-      throw SysfsError(.read, path: full, cause: .errno(error as? Errno ?? .ioError))
+    }
+    switch outcome {
+    case nil: return String(decoding: result, as: UTF8.self)
+    case .fileTooLarge?: throw SysfsError(.read, path: path, cause: .tooLarge(limit: limit))
+    case let e?: throw SysfsError(.read, path: path, cause: .errno(e))
     }
   }
 
   public func write(_ value: String, to path: HostPath) throws(SysfsError) {
     let full = try inRoot(path, .write(value))
-    do {
-      // No .create: a mistyped attribute must fail, as it does on sysfs.
-      let fd = try FileDescriptor.open(full, .writeOnly, options: [.closeOnExec, .truncate])
-      defer { try? fd.close() }
-      _ = try fd.writeAll(Array(value.utf8))
-    } catch {
-      throw SysfsError(.write(value), path: full, cause: .errno(error as? Errno ?? .ioError))
+    var mode: UInt32 = 0
+    let bytes = Array(value.utf8)
+    let rc = withTarget(full) { dirfd, relative, beneath in
+      bytes.withUnsafeBufferPointer { buffer in
+        hostfile_write(dirfd, relative, beneath, UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), buffer.count, &mode)
+      }
+    }
+    if rc < 0 { throw failure(rc, mode: mode, full, path, .write(value)) }
+  }
+
+  /// Runs `body` with what the final open takes: the root's fd and the path below it (the kernel
+  /// then resolves it beneath the root), or, on the live host, the absolute path.
+  private func withTarget<R>(_ full: String, _ body: (Int32, UnsafePointer<CChar>, Int32) -> R) -> R {
+    if rootPrefix.isEmpty || directory.fd < 0 {
+      return full.withCString { body(AT_FDCWD, $0, 0) }
+    }
+    // `full` is the root's path, '/', then the path resolved inside it.
+    let relative = full.utf8.count > rootPrefix.utf8.count + 1 ? String(full.utf8.dropFirst(rootPrefix.utf8.count + 1))! : "."
+    return relative.withCString { body(directory.fd, $0, 1) }
+  }
+
+  /// Opens the regular file at `full` (already resolved inside the root) for reading or writing.
+  private func open(_ full: String, _ path: HostPath, write: Bool, _ operation: SysfsError.Operation) throws(SysfsError) -> Int32 {
+    var mode: UInt32 = 0
+    let fd = withTarget(full) { dirfd, relative, beneath in hostfile_open(dirfd, relative, write ? 1 : 0, beneath, 0, &mode) }
+    if fd < 0 { throw failure(fd, mode: mode, full, path, operation) }
+    return fd
+  }
+
+  /// The error for a negative result of a hostfiles.h call.
+  private func failure(_ rc: Int32, mode: UInt32, _ full: String, _ path: HostPath, _ operation: SysfsError.Operation) -> SysfsError {
+    switch rc {
+    case Int32(HOSTFILE_NOT_REGULAR): return SysfsError(operation, path: full, cause: .notRegularFile(SysfsError.kind(mode: mode)))
+    case Int32(HOSTFILE_LINKED): return SysfsError(operation, path: full, cause: .hardLinked)
+    case -ELOOP:
+      // O_NOFOLLOW's answer for a final symlink: say what it is.
+      var info = stat()
+      if lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+        return SysfsError(operation, path: full, cause: .notRegularFile("a symbolic link"))
+      }
+      return SysfsError(operation, path: full, cause: .errno(.tooManySymbolicLinkLevels))
+    case -EXDEV:
+      // RESOLVE_BENEATH: the tree changed under the rooted walk and now leads out of the root.
+      return SysfsError(operation, path: full, cause: .linkEscapesRoot(path.description))
+    default: return SysfsError(operation, path: full, cause: .errno(Errno(rawValue: -rc)))
     }
   }
 
@@ -248,5 +331,180 @@ public struct RootedSysfs: Sysfs {
     if let cache, cache.link(full) != nil { return true }  // a link read during this pass
     var info = stat()
     return lstat(full, &info) == 0
+  }
+}
+
+// MARK: files the tool owns (the lock, persist's files, captures)
+
+/// A file or link written under a unique temporary name next to its target, not yet in place:
+/// `commit` renames it over the target, `discard` removes it. Several staged files can be checked
+/// and written before any of them is put in place.
+public final class StagedFile {
+  public let path: HostPath
+  fileprivate let directoryFD: Int32
+  fileprivate let temporary: String
+  fileprivate let name: String
+  fileprivate var pending = true
+
+  fileprivate init(path: HostPath, directoryFD: Int32, temporary: String, name: String) {
+    self.path = path
+    self.directoryFD = directoryFD
+    self.temporary = temporary
+    self.name = name
+  }
+
+  /// Puts the file in place (renameat over the target: a reader sees the old or the new, whole).
+  public func commit() throws(Errno) {
+    guard renameat(directoryFD, temporary, directoryFD, name) == 0 else { throw Errno(rawValue: errno) }
+    pending = false
+  }
+
+  /// Removes the temporary if it was not committed.
+  public func discard() {
+    if pending { unlinkat(directoryFD, temporary, 0) }
+    pending = false
+  }
+
+  deinit {
+    discard()
+    close(directoryFD)
+  }
+}
+
+extension RootedSysfs {
+  /// An `O_PATH` fd of the directory at `path`, resolved inside the root (links in it followed only
+  /// where they stay inside); missing directories are created (0755) when `create`.
+  public func openDirectory(_ path: HostPath, create: Bool) throws(SysfsError) -> Int32 {
+    let resolved = isLive ? path : try realPath(path)
+    let beneath: Int32 = isLive ? 0 : 1
+    guard directory.fd >= 0 else {
+      throw SysfsError(.list, path: absolute(path), cause: .errno(.noSuchFileOrDirectory))
+    }
+    var current = fcntl(directory.fd, F_DUPFD_CLOEXEC, 0)
+    guard current >= 0 else { throw SysfsError(.list, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    var walked = HostPath("")
+    for name in resolved.components {
+      walked = walked.appending(name)
+      // From the root each time, so the kernel checks the whole path beneath it.
+      var next = walked.components.joined(separator: "/").withCString { hostfile_open_directory(directory.fd, $0, beneath, 1) }
+      if next == -ENOENT && create {
+        if mkdirat(current, name, 0o755) != 0 && errno != EEXIST {
+          let e = Errno(rawValue: errno)
+          close(current)
+          throw SysfsError(.create, path: absolute(walked), cause: .errno(e))
+        }
+        next = walked.components.joined(separator: "/").withCString { hostfile_open_directory(directory.fd, $0, beneath, 1) }
+      }
+      close(current)
+      guard next >= 0 else {
+        throw next == -EXDEV ? SysfsError(.list, path: absolute(walked), cause: .linkEscapesRoot(walked.description))
+          : SysfsError(.list, path: absolute(walked), cause: .errno(Errno(rawValue: -next)))
+      }
+      current = next
+    }
+    return current
+  }
+
+  /// Writes `contents` to a new temporary file beside `path` (created `O_EXCL|O_NOFOLLOW`, fsync'ed);
+  /// its directory is created inside the root when missing.
+  public func stage(_ contents: [UInt8], at path: HostPath, mode: mode_t = 0o644) throws(SysfsError) -> StagedFile {
+    let staged = try stagedName(for: path)
+    let fd = hostfile_create_exclusive(staged.directoryFD, staged.temporary, UInt32(mode))
+    guard fd >= 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: -fd))) }
+    defer { close(fd) }
+    var written = 0
+    while written < contents.count {
+      let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, contents.count - written) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: n < 0 ? errno : EIO))) }
+      written += n
+    }
+    guard fsync(fd) == 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    return staged
+  }
+
+  /// A new symlink `path -> target` under a temporary name beside `path`.
+  public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile {
+    let staged = try stagedName(for: path)
+    guard symlinkat(target, staged.directoryFD, staged.temporary) == 0 else {
+      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+    }
+    return staged
+  }
+
+  private func stagedName(for path: HostPath) throws(SysfsError) -> StagedFile {
+    guard let name = path.lastComponent else { throw SysfsError(.create, path: absolute(path), cause: .errno(.invalidArgument)) }
+    let fd = try openDirectory(path.parent, create: true)
+    // Unique per process and call: concurrent runs never share (or truncate) a temporary.
+    let temporary = ".\(name).sriovctl-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    return StagedFile(path: path, directoryFD: fd, temporary: temporary, name: name)
+  }
+
+  /// The text of the link at `path` (not resolved), nil when nothing is there; an error when
+  /// something other than a link is there.
+  public func linkText(_ path: HostPath) throws(SysfsError) -> String? {
+    guard let name = path.lastComponent else { return nil }
+    let fd: Int32
+    do { fd = try openDirectory(path.parent, create: false) } catch where error.isNotFound { return nil }
+    defer { close(fd) }
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = cpci_readlink_at(fd, name, &buffer, Int32(buffer.count))
+    if n == -ENOENT { return nil }
+    if n == -EINVAL { throw SysfsError(.readLink, path: absolute(path), cause: .notRegularFile("not a symbolic link")) }
+    guard n >= 0 else { throw SysfsError(.readLink, path: absolute(path), cause: .errno(Errno(rawValue: -n))) }
+    return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// Removes the file or link at `path` (not a directory); false when it was not there.
+  @discardableResult
+  public func remove(_ path: HostPath) throws(SysfsError) -> Bool {
+    guard let name = path.lastComponent else { return false }
+    let fd: Int32
+    do { fd = try openDirectory(path.parent, create: false) } catch where error.isNotFound { return false }
+    defer { close(fd) }
+    if unlinkat(fd, name, 0) == 0 { return true }
+    if errno == ENOENT { return false }
+    throw SysfsError(.write(""), path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+  }
+}
+
+extension RootedSysfs {
+  /// Whether an executable file is at `path` (resolved inside the root).
+  public func isExecutable(_ path: HostPath) -> Bool {
+    guard let full = try? inRoot(path, .read) else { return false }
+    return access(full, X_OK) == 0
+  }
+
+  public func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 {
+    guard let name = path.lastComponent else { throw SysfsError(.create, path: absolute(path), cause: .errno(.invalidArgument)) }
+    let directory = try openDirectory(path.parent, create: true)
+    defer { close(directory) }
+    var mode: UInt32 = 0
+    let fd = hostfile_open_lock(directory, name)
+    if fd < 0 {
+      var info = stat()
+      if fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 { mode = info.st_mode }
+      if fd == -ELOOP { throw SysfsError(.create, path: absolute(path), cause: .notRegularFile("a symbolic link")) }
+      if fd == Int32(HOSTFILE_NOT_REGULAR) { throw SysfsError(.create, path: absolute(path), cause: .notRegularFile(SysfsError.kind(mode: mode))) }
+      if fd == Int32(HOSTFILE_LINKED) { throw SysfsError(.create, path: absolute(path), cause: .hardLinked) }
+      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: -fd)))
+    }
+    return fd
+  }
+
+  public func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError) {
+    let full = try inRoot(path, .read)
+    let fd = try open(full, path, write: false, .read)
+    defer { close(fd) }
+    if let limit {
+      var info = stat()
+      if fstat(fd, &info) == 0 && Int(info.st_size) > limit {
+        throw SysfsError(.read, path: full, cause: .tooLarge(limit: limit))
+      }
+    }
+    let same = libraryPath.withCString { hostfile_same_file(fd, $0) }
+    guard same == 1 else {
+      throw SysfsError(.read, path: libraryPath, cause: same < 0 ? .errno(Errno(rawValue: -same)) : .linkEscapesRoot(path.description))
+    }
   }
 }

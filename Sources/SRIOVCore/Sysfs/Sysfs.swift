@@ -1,8 +1,9 @@
 /// The only door to the host's files. Paths are inside the host root; implementations decide where
 /// that root is (`/` in production, a fixture or capture in tests).
 public protocol Sysfs: Sendable {
-  /// The whole content of a text attribute.
-  func read(_ path: HostPath) throws(SysfsError) -> String
+  /// The whole content of a regular file of at most `limit` bytes (longer: `.tooLarge`); never
+  /// through a final symlink, never blocking, never a FIFO or device node (`.notRegularFile`).
+  func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String
   /// Writes `value` once to an existing attribute (never creates a file, as on sysfs).
   func write(_ value: String, to path: HostPath) throws(SysfsError)
   /// The link's target resolved inside the root; nil when `path` does not exist.
@@ -13,12 +14,37 @@ public protocol Sysfs: Sendable {
   func exists(_ path: HostPath) -> Bool
   /// The absolute path on this machine, for messages and for libpci.
   func absolute(_ path: HostPath) -> String
+  /// An open fd of the lock file at `path` (created with its directory when absent): a regular
+  /// file with one link, never through a link; the caller closes it.
+  func lockFile(_ path: HostPath) throws(SysfsError) -> Int32
+  /// Checks that `libraryPath`, which another library (libpci) will open itself, is the regular
+  /// file at `path` inside the root: same file, not a link out, a FIFO or a device node; and at most
+  /// `limit` bytes long when given.
+  func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError)
+}
+
+/// The most the tool reads of each kind of file (docs/robustness.md): enough for any honest
+/// file, and a bound on memory for a dishonest one (an endless device, a huge sparse file).
+public enum HostFileLimits {
+  /// A sysfs attribute is at most one page; 64 KiB is the largest page size Linux uses.
+  public static let attribute = 64 << 10
+  /// Config space (the extended space of PCIe).
+  public static let config = 4096
+  /// pci.ids (about 1.3 MB today); the same cap as the C reader's.
+  public static let pciIDs = 64 << 20
+  /// Other text the tool reads whole (proc files, stored netlink dumps, its own files).
+  public static let text = 16 << 20
 }
 
 extension Sysfs {
+  /// A text attribute: at most `HostFileLimits.attribute` bytes.
+  public func read(_ path: HostPath) throws(SysfsError) -> String {
+    try read(path, limit: HostFileLimits.attribute)
+  }
+
   /// nil when the attribute does not exist: absence is data, other failures are errors.
-  public func readIfPresent(_ path: HostPath) throws(SysfsError) -> String? {
-    do { return try read(path) } catch where error.isNotFound { return nil }
+  public func readIfPresent(_ path: HostPath, limit: Int = HostFileLimits.attribute) throws(SysfsError) -> String? {
+    do { return try read(path, limit: limit) } catch where error.isNotFound { return nil }
   }
 
   /// The attribute's first line without its newline, the way sysfs prints single values.

@@ -50,7 +50,7 @@ public enum VFSettingsCommand {
       throw SRIOVError(subject, error.message, hint: error.hint, exitCode: 64)
     }
     let target = try VFSettingsTarget.resolve(pf, vf: vf, inventory: host.inventory)
-    let isLive = explicitSource?.kind ?? (host.root == "/" ? .netlink : .capture) == .netlink
+    let isLive = explicitSource?.kind ?? (host.isLive ? .netlink : .capture) == .netlink
     if !isLive && !dryRun {
       throw SRIOVError(target.subject, "will not change VF settings under --root \(host.root): it is a capture or fixture, not the live kernel",
         hint: "run without --root (and without SRIOVCTL_ROOT) on the host itself; --dry-run shows the plan from the capture's stored settings")

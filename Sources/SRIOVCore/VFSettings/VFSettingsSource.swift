@@ -21,11 +21,11 @@ public struct VFSettingsSource {
 extension Host {
   /// The live kernel for `/`; a capture's dump when present; nil otherwise.
   public func vfSettingsSource() throws -> VFSettingsSource? {
-    if root == "/" { return VFSettingsSource(kind: .netlink, control: NetlinkVFSettings(sysfs: sysfs)) }
+    if isLive { return VFSettingsSource(kind: .netlink, control: NetlinkVFSettings(sysfs: sysfs)) }
     let path = VFSettingsSource.dumpPath
     let text: String?
     do {
-      text = try sysfs.readIfPresent(path)
+      text = try sysfs.readIfPresent(path, limit: HostFileLimits.text)
     } catch {
       throw SRIOVError(sysfs.absolute(path), "cannot read the stored VF settings: \(error)")
     }

@@ -1,0 +1,115 @@
+#define _GNU_SOURCE
+#include "hostfiles.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
+
+/* include/uapi/linux/openat2.h (not in bookworm's glibc headers). */
+struct hostfile_open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define HOSTFILE_RESOLVE_NO_MAGICLINKS 0x02
+#define HOSTFILE_RESOLVE_BENEATH 0x08
+
+/* openat2 beneath dirfd, or openat where the kernel has no openat2 (before 5.6) or a sandbox
+   refuses it: the caller resolved the path inside the root already, so only a change of the tree
+   during the call could then lead out. */
+static int open_beneath(int dirfd, const char *path, int flags, unsigned mode, int beneath) {
+  if (beneath) {
+    struct hostfile_open_how how = {(uint64_t)flags, (flags & O_CREAT) ? mode : 0,
+                                     HOSTFILE_RESOLVE_BENEATH | HOSTFILE_RESOLVE_NO_MAGICLINKS};
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd >= 0) return (int)fd;
+    if (errno != ENOSYS && errno != EPERM && errno != E2BIG) return -errno;
+  }
+  int fd = openat(dirfd, path, flags, mode);
+  return fd < 0 ? -errno : fd;
+}
+
+int hostfile_open(int dirfd, const char *path, int write, int beneath, int follow, unsigned *mode) {
+  int flags = (write ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW);
+  int fd = open_beneath(dirfd, path, flags, 0, beneath);
+  if (fd < 0) return fd;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  if (mode) *mode = st.st_mode;
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return HOSTFILE_NOT_REGULAR;
+  }
+  if (write && st.st_nlink != 1) {
+    close(fd);
+    return HOSTFILE_LINKED;
+  }
+  return fd;
+}
+
+int hostfile_write(int dirfd, const char *path, int beneath, const char *data, long len, unsigned *mode) {
+  int fd = hostfile_open(dirfd, path, 1, beneath, 0, mode);
+  if (fd < 0) return fd;
+  /* sysfs takes a store in one write(2); a short write is the kernel's answer, not a reason to loop. */
+  ssize_t n = write(fd, data, (size_t)len);
+  int rc = n < 0 ? -errno : (n < len ? -EIO : 0);
+  if (rc == 0) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) == 0 && fs.f_type != SYSFS_MAGIC && ftruncate(fd, (off_t)len) != 0) rc = -errno;
+  }
+  close(fd);
+  return rc;
+}
+
+int hostfile_open_directory(int dirfd, const char *path, int beneath, int path_only) {
+  int flags = O_DIRECTORY | O_CLOEXEC | (path_only ? O_PATH : O_RDONLY);
+  return open_beneath(dirfd, path, flags, 0, beneath);
+}
+
+int hostfile_create_exclusive(int dirfd, const char *name, unsigned mode) {
+  int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+  return fd < 0 ? -errno : fd;
+}
+
+int hostfile_open_lock(int dirfd, const char *name) {
+  int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+  if (fd < 0) return -errno;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return HOSTFILE_NOT_REGULAR;
+  }
+  if (st.st_nlink != 1) {
+    close(fd);
+    return HOSTFILE_LINKED;
+  }
+  return fd;
+}
+
+int hostfile_same_file(int fd, const char *path) {
+  struct stat a, b;
+  if (fstat(fd, &a) != 0) return -errno;
+  if (stat(path, &b) != 0) return -errno;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
