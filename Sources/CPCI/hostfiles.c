@@ -44,6 +44,14 @@ static int open_beneath(int dirfd, const char *path, int flags, unsigned mode, i
 int hostfile_open(int dirfd, const char *path, int write, int beneath, int follow, unsigned *mode) {
   int flags = (write ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW);
   int fd = open_beneath(dirfd, path, flags, 0, beneath);
+  if (fd == -ENXIO || fd == -ELOOP || fd == -ENODEV) {
+    /* A FIFO without a reader (opened to write), a socket, a final symlink: say what is there. */
+    struct stat st;
+    if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+      if (mode) *mode = st.st_mode;
+      return HOSTFILE_NOT_REGULAR;
+    }
+  }
   if (fd < 0) return fd;
   struct stat st;
   if (fstat(fd, &st) != 0) {

@@ -208,13 +208,6 @@ public struct RootedSysfs: Sysfs {
     switch rc {
     case Int32(HOSTFILE_NOT_REGULAR): return SysfsError(operation, path: full, cause: .notRegularFile(SysfsError.kind(mode: mode)))
     case Int32(HOSTFILE_LINKED): return SysfsError(operation, path: full, cause: .hardLinked)
-    case -ELOOP:
-      // O_NOFOLLOW's answer for a final symlink: say what it is.
-      var info = stat()
-      if lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
-        return SysfsError(operation, path: full, cause: .notRegularFile("a symbolic link"))
-      }
-      return SysfsError(operation, path: full, cause: .errno(.tooManySymbolicLinkLevels))
     case -EXDEV:
       // RESOLVE_BENEATH: the tree changed under the rooted walk and now leads out of the root.
       return SysfsError(operation, path: full, cause: .linkEscapesRoot(path.description))
