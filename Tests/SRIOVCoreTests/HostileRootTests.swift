@@ -1,5 +1,6 @@
 import Foundation
 import SRIOVCore
+import Synchronization
 import Testing
 
 /// Hostile host roots (issue 15): a copy of a fixture with one thing planted in it, next to a sentinel
@@ -248,6 +249,52 @@ struct HostileRootTests {
     // No temporary is left next to the files.
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: scene.root + "/etc/sriovctl").filter { $0.hasPrefix(".") }
     #expect(leftovers.isEmpty)
+  }
+
+  @Test func persistRefusedLateWritesNothing() throws {
+    let scene = try Scene()
+    defer { scene.remove() }
+    // The unit's place is taken by a directory: refused, and the state file must not be installed.
+    try FileManager.default.createDirectory(atPath: scene.root + "/etc/systemd/system/sriovctl.service", withIntermediateDirectories: true)
+    let run = try Self.runBounded(["--root", scene.root, "persist", "-f", try Self.stateFile(scene)])
+    Self.expectClearFailure(run, "unit path is a directory")
+    #expect(run.stderr.contains("it is a directory, not a regular file"), "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: scene.root + "/etc/sriovctl/desired-state.yaml"))
+    #expect(!FileManager.default.fileExists(atPath: scene.root + "/etc/systemd/system/multi-user.target.wants"))
+  }
+
+  /// Many `persist` runs at once, each with its own file: each succeeds or is turned away by the
+  /// lock, and what is installed at the end is one whole run's files, with no temporary left.
+  @Test func concurrentPersistsNeverMixOrFailOnATemporary() throws {
+    let scene = try Scene()
+    defer { scene.remove() }
+    let count = 12
+    let files = try (0..<count).map { i in
+      let path = scene.dir + "/want-\(i).yaml"
+      try ("# run \(i)\n" + Self.desiredCount).write(toFile: path, atomically: false, encoding: .utf8)
+      return path
+    }
+    let results = Mutex<[Int: Run]>([:])
+    DispatchQueue.concurrentPerform(iterations: count) { i in
+      let run = try? Self.runBounded(["--root", scene.root, "persist", "-f", files[i]])
+      results.withLock { $0[i] = run }
+    }
+    let runs = (0..<count).map { i in results.withLock { $0[i] } }
+    var succeeded = 0
+    for (i, run) in runs.enumerated() {
+      let run = try #require(run)
+      if run.status == 0 { succeeded += 1; continue }
+      #expect(run.stderr.contains("another sriovctl is changing this host"), "run \(i): \(run.stderr)")
+    }
+    #expect(succeeded >= 1)
+    let installed = try String(contentsOfFile: scene.root + "/etc/sriovctl/desired-state.yaml", encoding: .utf8)
+    #expect(try files.contains { try String(contentsOfFile: $0, encoding: .utf8) == installed })
+    #expect(try String(contentsOfFile: scene.root + "/etc/systemd/system/sriovctl.service", encoding: .utf8) == Persist.unitText)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scene.root + "/etc/systemd/system/multi-user.target.wants/sriovctl.service")
+      == "/etc/systemd/system/sriovctl.service")
+    for dir in ["/etc/sriovctl", "/etc/systemd/system", "/etc/systemd/system/multi-user.target.wants"] {
+      #expect(try FileManager.default.contentsOfDirectory(atPath: scene.root + dir).filter { $0.hasPrefix(".") } == [])
+    }
   }
 
   // MARK: reads never leave the root
