@@ -134,6 +134,27 @@ struct ApplyCLITests {
     }
   }
 
+  /// After `make install` (PREFIX=/usr/local) the unit runs that binary, not the package's path.
+  @Test func persistRunsTheBinaryThatIsInstalled() throws {
+    try withTempCopy(of: "x710-demo") { root in
+      let image = root + "/image"
+      try FileManager.default.createDirectory(atPath: image + "/usr/local/bin", withIntermediateDirectories: true)
+      try FileManager.default.copyItem(atPath: "/bin/true", toPath: image + "/usr/local/bin/sriovctl")
+      let file = try desiredFile("version: 1\npfs:\n  - {netdev: enp59s0f0, vfs: {count: 4}}\n", in: root)
+      let r = try runCLI(["persist", "--root", image, "-f", file])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(!r.stdout.contains("warning"))
+      let unit = try String(contentsOfFile: image + "/etc/systemd/system/sriovctl.service", encoding: .utf8)
+      #expect(unit == Persist.unitText(binary: "/usr/local/bin/sriovctl"))
+      #expect(unit.contains("\nExecStart=/usr/local/bin/sriovctl apply -f /etc/sriovctl/desired-state.yaml\n"))
+      // Then the package is installed too: the unit follows it.
+      try FileManager.default.createDirectory(atPath: image + "/usr/bin", withIntermediateDirectories: true)
+      try FileManager.default.copyItem(atPath: "/bin/true", toPath: image + "/usr/bin/sriovctl")
+      #expect(try runCLI(["persist", "--root", image, "-f", file]).stdout.contains("wrote /etc/systemd/system/sriovctl.service"))
+      #expect(try String(contentsOfFile: image + "/etc/systemd/system/sriovctl.service", encoding: .utf8) == Persist.unitText)
+    }
+  }
+
   @Test func persistInstallsTheFileTheUnitAndTheEnableLink() throws {
     try withTempCopy(of: "x710-demo") { root in
       let image = root + "/image"
@@ -148,7 +169,7 @@ struct ApplyCLITests {
       let r = try runCLI(["persist", "--root", image, "-f", file])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(r.stdout == """
-        warning: the unit runs /usr/bin/sriovctl, which is not there: it will fail at boot until sriovctl is installed there (the Debian package does; make install needs PREFIX=/usr)
+        warning: the unit runs /usr/bin/sriovctl, which is not there: it will fail at boot until sriovctl is installed there (the Debian package does, or make install)
         wrote /etc/sriovctl/desired-state.yaml
         wrote /etc/systemd/system/sriovctl.service
         wrote /etc/systemd/system/multi-user.target.wants/sriovctl.service -> /etc/systemd/system/sriovctl.service
@@ -173,7 +194,8 @@ struct ApplyCLITests {
       let result = try JSONValue(parsing: again.stdout)["result"]
       #expect(result?["changed"] == false)
       #expect(result?["binary_present"] == true)
-      #expect(result?.keys == ["dry_run", "files", "unit", "binary_present", "changed"])
+      #expect(result?.keys == ["dry_run", "files", "unit", "binary_present", "changed", "binary"])
+      #expect(result?["binary"] == "/usr/bin/sriovctl")
       let quiet = try runCLI(["persist", "--root", image, "-f", file])
       #expect(!quiet.stdout.contains("warning"))
       #expect(try treeSnapshot(image) == snapshot)

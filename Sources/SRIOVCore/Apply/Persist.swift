@@ -15,13 +15,19 @@ public struct Persist: Sendable {
 
   public static let statePath = HostPath("etc/sriovctl/desired-state.yaml")
   public static let unitPath = HostPath("etc/systemd/system/sriovctl.service")
-  /// What the unit runs (where the Debian package installs it).
-  public static let binary = "/usr/bin/sriovctl"
+  /// Where the unit looks for sriovctl, in order: the Debian package's place, then `make install`'s
+  /// (PREFIX=/usr/local). The unit runs the first one installed in the root.
+  public static let binaries = ["/usr/bin/sriovctl", "/usr/local/bin/sriovctl"]
   /// What `systemctl enable` creates for `WantedBy=multi-user.target`.
   public static let enableLink = HostPath("etc/systemd/system/multi-user.target.wants/sriovctl.service")
 
-  /// The unit, byte for byte as `dist/systemd/sriovctl.service` (a test compares them).
-  public static let unitText = """
+  /// The unit running the Debian package's binary, byte for byte as `dist/systemd/sriovctl.service`
+  /// (a test compares them; `make install` rewrites ExecStart the same way for its BINDIR).
+  public static let unitText = unitText(binary: binaries[0])
+
+  /// The unit with `binary` in ExecStart.
+  public static func unitText(binary: String) -> String {
+    """
     # Installed by 'sriovctl persist': applies /etc/sriovctl/desired-state.yaml at every boot.
     [Unit]
     Description=Apply the SR-IOV desired state (sriovctl)
@@ -37,7 +43,7 @@ public struct Persist: Sendable {
     [Service]
     Type=oneshot
     RemainAfterExit=yes
-    ExecStart=/usr/bin/sriovctl apply -f /etc/sriovctl/desired-state.yaml
+    ExecStart=\(binary) apply -f /etc/sriovctl/desired-state.yaml
     # Creating many VFs takes minutes on some NICs.
     TimeoutStartSec=10min
 
@@ -45,6 +51,7 @@ public struct Persist: Sendable {
     WantedBy=multi-user.target
 
     """
+  }
 
   /// The largest desired-state file read (4 MiB).
   static let maxFileSize = 4 << 20
@@ -63,20 +70,22 @@ public struct Persist: Sendable {
   public struct Outcome: Sendable {
     public let dryRun: Bool
     public let items: [Item]
-    /// Whether `ROOT/usr/bin/sriovctl` (what the unit runs) exists.
+    /// What the unit runs, and whether it is installed in the root (`ROOT/usr/bin/sriovctl` ...).
+    public let binary: String
     public let binaryPresent: Bool
+    public var unit: String { Persist.unitText(binary: binary) }
     public var changed: Bool { items.contains { !$0.upToDate } }
 
     public func text() -> String {
       var out = ""
       if !binaryPresent {
-        out += "warning: the unit runs \(Persist.binary), which is not there: it will fail at boot until sriovctl is installed there (the Debian package does; make install needs PREFIX=/usr)\n"
+        out += "warning: the unit runs \(binary), which is not there: it will fail at boot until sriovctl is installed there (the Debian package does, or make install)\n"
       }
       for item in items {
         let verb = item.upToDate ? "unchanged" : (dryRun ? "would write" : "wrote")
         out += "\(verb) \(item.path)\(item.kind == "symlink" ? " -> /\(Persist.unitPath.components.joined(separator: "/"))" : "")\n"
       }
-      if dryRun { out += "\n--- \(Persist.unitPath) ---\n" + Persist.unitText }
+      if dryRun { out += "\n--- \(Persist.unitPath) ---\n" + unit }
       return out
     }
 
@@ -85,8 +94,8 @@ public struct Persist: Sendable {
         .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate))])
       }
       return JSON.document([("result", .object([
-        ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(Persist.unitText)),
-        ("binary_present", .bool(binaryPresent)), ("changed", .bool(changed)),
+        ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(unit)),
+        ("binary_present", .bool(binaryPresent)), ("changed", .bool(changed)), ("binary", .string(binary)),
       ]))])
     }
   }
@@ -101,7 +110,9 @@ public struct Persist: Sendable {
     let lock = dryRun ? nil : try HostLock.acquire(sysfs)
     defer { withExtendedLifetime(lock) {} }
     let target = "/" + Self.unitPath.components.joined(separator: "/")
-    let files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText)]
+    let installed = Self.binaries.first { sysfs.isExecutable(HostPath(String($0.dropFirst()))) }
+    let binary = installed ?? Self.binaries[0]
+    let files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText(binary: binary))]
     var items: [Item] = []
     var previous: [HostPath: String?] = [:]
     for (path, content) in files {
@@ -119,8 +130,7 @@ public struct Persist: Sendable {
       throw failure(Self.enableLink, "cannot replace it", error)
     }
     items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: currentLink == target))
-    let binaryPresent = sysfs.isExecutable(HostPath(String(Self.binary.dropFirst())))
-    let outcome = Outcome(dryRun: dryRun, items: items, binaryPresent: binaryPresent)
+    let outcome = Outcome(dryRun: dryRun, items: items, binary: binary, binaryPresent: installed != nil)
     guard !dryRun else { return outcome }
 
     // Stage everything that changes; nothing is in place until all of it is written.
