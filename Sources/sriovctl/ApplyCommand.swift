@@ -73,7 +73,7 @@ struct PersistState: ParsableCommand {
 
   func run() throws {
     let (_, text) = try DesiredState.load(path: file)
-    let root = global.root ?? Process.environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+    let root = HostRoot.path(option: global.root, environment: Process.environment)
     let outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun)
     Output.write(global.json ? outcome.json().rendered() : outcome.text())
   }

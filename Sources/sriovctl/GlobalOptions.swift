@@ -17,6 +17,6 @@ struct GlobalOptions: ParsableArguments {
   }
 
   static func host(root: String?, environment: [String: String]) throws -> Host {
-    try Host(root: root ?? environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+    try Host(root: HostRoot.path(option: root, environment: environment))
   }
 }

@@ -1,4 +1,3 @@
-import CPCI
 import SystemPackage
 
 #if canImport(Glibc)
@@ -179,28 +178,12 @@ public struct Persist: Sendable {
   }
 }
 
-/// The whole content of a file the user named (`-f FILE`, outside the host root): links followed
-/// as the user meant them, but only a regular file is read (a FIFO would block, a device never
-/// ends), and at most `limit` bytes.
-func readUserFile(_ path: String, limit: Int) throws(SysfsError) -> String {
-  var mode: UInt32 = 0
-  let fd = path.withCString { hostfile_open(AT_FDCWD, $0, 0, 0, 1, &mode) }
-  if fd < 0 {
-    switch fd {
-    case Int32(HOSTFILE_NOT_REGULAR): throw SysfsError(.read, path: path, cause: .notRegularFile(SysfsError.kind(mode: mode)))
-    default: throw SysfsError(.read, path: path, cause: .errno(Errno(rawValue: -fd)))
-    }
-  }
-  defer { close(fd) }
-  return try RootedSysfs.readAll(fd, limit: limit, path: path)
-}
-
 extension DesiredState {
   /// Reads and parses the file at `path` (as the user typed it; not inside `--root`: the file
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
     let text: String
-    do { text = try readUserFile(path, limit: Persist.maxFileSize) } catch {
+    do { text = try RootedSysfs.readUserFile(path, limit: Persist.maxFileSize) } catch {
       let hint: String = switch error.cause {
       case .errno(.permissionDenied): "run as root (sudo), or make the file readable"
       case .notRegularFile("a directory"): "give the file, not its directory"

@@ -35,8 +35,7 @@ public struct CompletionCandidates: Sendable {
       if typed.hasPrefix("~/"), let home = environment["HOME"] { return home + String(typed.dropFirst(1)) }
       return typed
     }
-    if let fromEnvironment = environment["SRIOVCTL_ROOT"], !fromEnvironment.isEmpty { return fromEnvironment }
-    return "/"
+    return HostRoot.path(option: nil, environment: environment)
   }
 
   /// Addresses first (in bus order), then netdev names, each starting with `prefix`. A prefix

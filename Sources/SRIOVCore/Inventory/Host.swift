@@ -1,3 +1,14 @@
+/// Where the host root comes from, decided in one place for every command, the quick `list` path
+/// and shell completion: `--root DIR`, else `SRIOVCTL_ROOT` (when not empty), else `/`. Whether it
+/// is the live host is decided by identity with `/` (`RootedSysfs.isLive`), never by its spelling.
+public enum HostRoot {
+  public static func path(option: String?, environment: [String: String]) -> String {
+    if let option { return option }
+    if let fromEnvironment = environment["SRIOVCTL_ROOT"], !fromEnvironment.isEmpty { return fromEnvironment }
+    return "/"
+  }
+}
+
 /// The one composition root: a host root directory and what reads it.
 public struct Host: Sendable {
   /// The root as the user gave it (`/` in production).

@@ -142,14 +142,31 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String {
+    String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+  }
+
+  /// The bytes of the regular file at `path` (binary files such as `config`, copied by `capture`).
+  public func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8] {
     let full = try inRoot(path, .read)
     let fd = try open(full, path, write: false, .read)
     defer { close(fd) }
     return try Self.readAll(fd, limit: limit, path: full)
   }
 
+  /// The whole content of a file the user named (`-f FILE`, outside the host root): links followed
+  /// as the user meant them, but only a regular file is read (a FIFO would block, a device never
+  /// ends), and at most `limit` bytes.
+  public static func readUserFile(_ path: String, limit: Int) throws(SysfsError) -> String {
+    var mode: UInt32 = 0
+    let fd = path.withCString { hostfile_open(AT_FDCWD, $0, 0, 0, 1, &mode) }
+    if fd == Int32(HOSTFILE_NOT_REGULAR) { throw SysfsError(.read, path: path, cause: .notRegularFile(SysfsError.kind(mode: mode))) }
+    if fd < 0 { throw SysfsError(.read, path: path, cause: .errno(Errno(rawValue: -fd))) }
+    defer { close(fd) }
+    return String(decoding: try readAll(fd, limit: limit, path: path), as: UTF8.self)
+  }
+
   /// Up to `limit` bytes from `fd`, to its end; longer is an error, never a larger allocation.
-  static func readAll(_ fd: Int32, limit: Int, path: String) throws(SysfsError) -> String {
+  static func readAll(_ fd: Int32, limit: Int, path: String) throws(SysfsError) -> [UInt8] {
     var result: [UInt8] = []
     let outcome: Errno? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
       while true {
@@ -166,7 +183,7 @@ public struct RootedSysfs: Sysfs {
       }
     }
     switch outcome {
-    case nil: return String(decoding: result, as: UTF8.self)
+    case nil: return result
     case .fileTooLarge?: throw SysfsError(.read, path: path, cause: .tooLarge(limit: limit))
     case let e?: throw SysfsError(.read, path: path, cause: .errno(e))
     }
