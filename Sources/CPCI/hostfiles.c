@@ -2,6 +2,7 @@
 #include "hostfiles.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -120,4 +121,59 @@ int hostfile_same_file(int fd, const char *path) {
   if (fstat(fd, &a) != 0) return -errno;
   if (stat(path, &b) != 0) return -errno;
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* ---- list's hot path: reads relative to a directory fd (see FunctionDirectories.swift) ---- */
+
+int cpci_open_directory(int dirfd, const char *path) {
+  int fd = dirfd < 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                     : openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  return fd < 0 ? -errno : fd;
+}
+
+int cpci_read_at(int dirfd, const char *path, char *buf, int size) {
+  /* The root boundary's rules (hostfiles.h): no final link, no blocking open, regular files only. */
+  int fd = hostfile_open(dirfd, path, 0, 0, 0, NULL);
+  if (fd < 0) return fd;
+  ssize_t n = read(fd, buf, (size_t)size);
+  int saved = errno;
+  close(fd);
+  return n < 0 ? -saved : (int)n;
+}
+
+int cpci_readlink_at(int dirfd, const char *path, char *buf, int size) {
+  ssize_t n = readlinkat(dirfd, path, buf, (size_t)size);
+  return n < 0 ? -errno : (int)n;
+}
+
+int cpci_exists_at(int dirfd, const char *path) {
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) return 1;
+  return errno == ENOENT ? 0 : -errno;
+}
+
+int cpci_read_entries(int fd, char *buf, int size) {
+  long n = syscall(SYS_getdents64, fd, buf, (size_t)size);
+  return n < 0 ? -errno : (int)n;
+}
+
+int cpci_entry(const char *buf, int size, int offset, const char **name, int *is_directory) {
+  /* struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name */
+  if (offset < 0 || offset + 19 >= size) return -1;
+  unsigned short length;
+  memcpy(&length, buf + offset + 16, sizeof length);
+  if (length < 20 || offset + length > size) return -1;
+  *is_directory = (unsigned char)buf[offset + 18] == 4; /* DT_DIR */
+  *name = buf + offset + 19;
+  if (!memchr(*name, 0, (size_t)(length - 19))) return -1;
+  return offset + length;
+}
+
+void cpci_close_fd(int fd) { close(fd); }
+
+int cpci_usable_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (int)online : 1;
 }

@@ -37,40 +37,4 @@ int cpci_class_name(cpci_handle *h, int class_id, char *buf, int size);
 /* The last error (or, when no error was raised, the last warning) libpci reported on this thread. */
 const char *cpci_last_error(void);
 
-/*
- * sysfs reads relative to a directory fd (list's hot path: no path strings, no rooted walk per
- * attribute). None of them follows a symlink in the final component; callers pass names whose
- * other components are known to be real directories. Errors come back as -errno.
- */
-/* Opens a directory for *at() calls: by absolute path (dirfd < 0) or relative to dirfd. */
-int cpci_open_directory(int dirfd, const char *path);
-/* Reads up to size bytes of a regular file (one read: sysfs attributes are at most a page); opened
- * as hostfile_open does (no final link, non-blocking, regular files only: HOSTFILE_NOT_REGULAR). */
-int cpci_read_at(int dirfd, const char *path, char *buf, int size);
-/* The link's target text (not NUL-terminated), its length, or -errno (-EINVAL: not a link). */
-int cpci_readlink_at(int dirfd, const char *path, char *buf, int size);
-/* 1 when something (file, dir or link) exists at path, 0 when not (ENOENT), else -errno. */
-int cpci_exists_at(int dirfd, const char *path);
-/* Reads directory entries (getdents64) into buf; bytes filled, 0 at the end, or -errno. Each entry:
- * 8-byte inode, 8-byte offset, 2-byte record length, 1-byte type, NUL-terminated name. */
-int cpci_read_entries(int fd, char *buf, int size);
-void cpci_close_fd(int fd);
-
-/* CPUs this process may run on (its affinity mask, which containers and taskset narrow), at least 1. */
-int cpci_usable_cpus(void);
-
-/*
- * pci.ids lookups without libpci's full load (see cpci.c). cpci_ids_open reads and checks the whole
- * file with libpci's rules and returns NULL whenever libpci might answer differently (a parse error,
- * anything unusual): then use cpci_*_name. Lookups: 1 found (name in buf), 0 not in the file.
- */
-typedef struct cpci_ids cpci_ids;
-/* The largest pci.ids either reader accepts (the real one is about 1.3 MB). */
-#define CPCI_IDS_MAX_SIZE (64 << 20)
-cpci_ids *cpci_ids_open(const char *path);
-void cpci_ids_close(cpci_ids *ids);
-int cpci_ids_vendor(cpci_ids *ids, int vendor, char *buf, int size);
-int cpci_ids_device(cpci_ids *ids, int vendor, int device, char *buf, int size);
-int cpci_ids_class(cpci_ids *ids, int class_id, char *buf, int size);
-
 #endif

@@ -52,4 +52,30 @@ int hostfile_open_lock(int dirfd, const char *name);
    1 same file, 0 not, -errno when path cannot be stat'ed. */
 int hostfile_same_file(int fd, const char *path);
 
+/*
+ * sysfs reads relative to a directory fd (list's hot path: no path strings, no rooted walk per
+ * attribute). None of them follows a symlink in the final component; callers pass names whose
+ * other components are known to be real directories. Errors come back as -errno.
+ */
+/* Opens a directory for *at() calls: by absolute path (dirfd < 0) or relative to dirfd. */
+int cpci_open_directory(int dirfd, const char *path);
+/* Reads up to size bytes of a regular file (one read: sysfs attributes are at most a page); opened
+ * as hostfile_open does (no final link, non-blocking, regular files only: HOSTFILE_NOT_REGULAR). */
+int cpci_read_at(int dirfd, const char *path, char *buf, int size);
+/* The link's target text (not NUL-terminated), its length, or -errno (-EINVAL: not a link). */
+int cpci_readlink_at(int dirfd, const char *path, char *buf, int size);
+/* 1 when something (file, dir or link) exists at path, 0 when not (ENOENT), else -errno. */
+int cpci_exists_at(int dirfd, const char *path);
+/* Reads directory entries (getdents64) into buf; bytes filled, 0 at the end, or -errno. Each entry:
+ * 8-byte inode, 8-byte offset, 2-byte record length, 1-byte type, NUL-terminated name. */
+int cpci_read_entries(int fd, char *buf, int size);
+/* Decodes the record at `offset` of what cpci_read_entries filled (`size` bytes): *name points at its
+ * NUL-terminated name, *is_directory is 1 for DT_DIR. Returns the next record's offset, or -1 when
+ * the record is damaged. */
+int cpci_entry(const char *buf, int size, int offset, const char **name, int *is_directory);
+void cpci_close_fd(int fd);
+
+/* CPUs this process may run on (its affinity mask, which containers and taskset narrow), at least 1. */
+int cpci_usable_cpus(void);
+
 #endif
