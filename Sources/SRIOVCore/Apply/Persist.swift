@@ -45,8 +45,8 @@ public struct Persist: Sendable {
 
     """
 
-  /// The largest desired-state file read (4 MiB).
-  static let maxFileSize = 4 << 20
+  /// The largest desired-state file read (the parser's own cap).
+  static let maxFileSize = DesiredState.maxFileBytes
 
   public init(root: String) { self.root = root }
 
@@ -188,6 +188,11 @@ public struct Persist: Sendable {
 
 /// The whole content of a file.
 func readFile(_ full: String) throws(Errno) -> String {
+  String(decoding: try readFileBytes(full), as: UTF8.self)
+}
+
+/// The file's bytes, undecoded: the desired-state parser refuses invalid UTF-8 instead of replacing it.
+func readFileBytes(_ full: String) throws(Errno) -> [UInt8] {
   let descriptor: FileDescriptor
   do { descriptor = try FileDescriptor.open(full, .readOnly, options: [.closeOnExec]) } catch { throw error as? Errno ?? .ioError }
   defer { try? descriptor.close() }
@@ -201,15 +206,15 @@ func readFile(_ full: String) throws(Errno) -> String {
     // The file describes a host: anything this large is not a desired-state file.
     if result.count > Persist.maxFileSize { throw .fileTooLarge }
   }
-  return String(decoding: result, as: UTF8.self)
+  return result
 }
 
 extension DesiredState {
   /// Reads and parses the file at `path` (as the user typed it; not inside `--root`: the file
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
-    let text: String
-    do { text = try readFile(path) } catch {
+    let bytes: [UInt8]
+    do { bytes = try readFileBytes(path) } catch {
       let hint: String = switch error {
       case .permissionDenied: "run as root (sudo), or make the file readable"
       case .isDirectory: "give the file, not its directory"
@@ -218,6 +223,8 @@ extension DesiredState {
       }
       throw SRIOVError(path, "cannot read the desired-state file: \(error.description)", hint: hint)
     }
-    return (try parse(text, source: path), text)
+    // Checked as bytes (UTF-8, no NUL or C0) before decoding, so the text is exactly the file.
+    let state = try parse(bytes: bytes, source: path)
+    return (state, String(decoding: bytes, as: UTF8.self))
   }
 }
