@@ -412,15 +412,23 @@ struct DesiredStateReader {
   /// The entries of a mapping, refusing keys not in `keys` (a typo must not be silently ignored).
   func mapping(_ node: DocumentNode, _ field: String, keys allowed: [String]) throws -> Fields {
     guard let entries = node.entries else { throw typeError(node, field, expected: "a mapping (key: value lines)") }
+    var keys: [String] = []
+    var values: [DocumentNode] = []
+    keys.reserveCapacity(entries.count)
+    values.reserveCapacity(entries.count)
     for entry in entries {
-      guard allowed.contains(entry.key) else {
+      keys.append(entry.key)
+      values.append(entry.value)
+      var known = false
+      for name in allowed where name == entry.key { known = true }
+      guard known else {
         let key = Document.echo(entry.key)
         let path = field.isEmpty ? key : "\(field).\(key)"
         throw DesiredStateError(source: source, line: entry.keyPosition.line, field: path, problem: "unknown key '\(key)'",
           hint: "expected one of: \(allowed.joined(separator: ", "))")
       }
     }
-    return Fields(keys: entries.map(\.key), values: entries.map(\.value))
+    return Fields(keys: keys, values: values)
   }
 
   func integer(_ node: DocumentNode, _ field: String, _ range: ClosedRange<Int>) throws -> Int {

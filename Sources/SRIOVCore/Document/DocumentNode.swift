@@ -76,12 +76,25 @@ public struct DocumentNode: Equatable, Sendable {
     guard case .number(let literal) = value else { return nil }
     // Bytes, not Characters: every count and index in a file passes here. More than 20 bytes
     // cannot fit an Int anyway.
-    let utf8 = literal.utf8
-    guard utf8.count <= 20 else { return nil }
-    let digits = utf8.first == UInt8(ascii: "-") ? utf8.dropFirst() : utf8[...]
-    guard let first = digits.first, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-          digits.count == 1 || first != UInt8(ascii: "0") else { return nil }
-    return Int(literal)
+    var copy = literal
+    return copy.withUTF8 { utf8 -> Int? in
+      guard utf8.count <= 20, !utf8.isEmpty else { return nil }
+      let negative = utf8[0] == UInt8(ascii: "-")
+      let start = negative ? 1 : 0
+      guard start < utf8.count, utf8.count - start == 1 || utf8[start] != UInt8(ascii: "0") else { return nil }
+      var value = 0
+      var i = start
+      while i < utf8.count {
+        let digit = Int(utf8[i]) - 48
+        guard digit >= 0 && digit <= 9 else { return nil }
+        let (times, o1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+        guard !o1 && !o2 else { return nil }
+        value = sum
+        i += 1
+      }
+      return value
+    }
   }
 
   public var elements: [DocumentNode]? {

@@ -33,20 +33,26 @@ struct YAMLParser {
   init(text: String, source: String) {
     let scalars = Document.scalars(text)
     var split: [[Unicode.Scalar]] = []
-    // A byte-order mark some editors put first is not part of the first key.
-    var start = scalars.first == "\u{FEFF}" ? 1 : 0
-    let newline: Unicode.Scalar = "\n", carriageReturn: Unicode.Scalar = "\r"
-    for i in start...scalars.count where i == scalars.count || scalars[i] == newline {
-      let end = i > start && scalars[i - 1] == carriageReturn ? i - 1 : i
-      split.append(Array(scalars[start..<end]))
-      start = i + 1
+    var indents: [Int] = []
+    // One pass with integer compares and a bulk copy per line: this runs once per character.
+    scalars.withUnsafeBufferPointer { all in
+      // A byte-order mark some editors put first is not part of the first key.
+      var start = all.count > 0 && all[0].value == 0xFEFF ? 1 : 0
+      var i = start
+      while true {
+        guard i == all.count || all[i].value == 0x0A else { i += 1; continue }
+        let end = i > start && all[i - 1].value == 0x0D ? i - 1 : i  // CRLF
+        split.append(Array(UnsafeBufferPointer(rebasing: all[start..<end])))
+        var c = start
+        while c < end && all[c].value == 0x20 { c += 1 }
+        indents.append(c - start)
+        if i == all.count { break }
+        i += 1
+        start = i
+      }
     }
-    lines = split
-    indents = split.map { line in
-      var c = 0
-      while c < line.count && line[c] == " " { c += 1 }
-      return c
-    }
+    self.lines = split
+    self.indents = indents
     self.source = source
   }
 
@@ -173,9 +179,10 @@ struct YAMLParser {
       row = r + 1
       return DocumentNode(.string(text), at: position(r, c))
     }
+    let line = lines[r]
     var end = c
-    while end < lines[r].count && !(end > c && lines[r][end] == "#" && lines[r][end - 1] == " ") {
-      if lines[r][end] == ":" && (end + 1 == lines[r].count || lines[r][end + 1] == " ") {
+    while end < line.count && !(end > c && line[end].value == 0x23 && line[end - 1].value == 0x20) {  // " #"
+      if line[end].value == 0x3A && (end + 1 == line.count || line[end + 1].value == 0x20) {  // ": "
         throw error(r, end, "a mapping cannot start on the same line as its key; put it on the next lines, indented")
       }
       end += 1
@@ -348,7 +355,10 @@ struct YAMLParser {
 
   /// The value of a plain (unquoted) scalar: text stays text; nothing is converted by YAML 1.1 rules.
   static func plainValue(_ text: String) -> DocumentValue {
-    if text.utf8.count <= 5 {  // the words below; longer values skip comparing with each
+    let lead = text.utf8.first ?? 0
+    // Only the words below, by their first letter; other values skip comparing with each.
+    if text.utf8.count <= 5 && (lead == 0 || lead == UInt8(ascii: "~") || lead | 0x20 == UInt8(ascii: "n")
+      || lead | 0x20 == UInt8(ascii: "t") || lead | 0x20 == UInt8(ascii: "f")) {
       switch text {
       case "", "~", "null", "Null", "NULL": return .null
       case "true", "True", "TRUE": return .bool(true)
@@ -444,15 +454,15 @@ struct YAMLParser {
 
   func isDash(_ r: Int, _ c: Int) -> Bool {
     let line = lines[r]
-    return c < line.count && line[c] == "-" && (c + 1 == line.count || line[c + 1] == " ")
+    return c < line.count && line[c].value == 0x2D && (c + 1 == line.count || line[c + 1].value == 0x20)  // "- "
   }
 
   /// Nothing but spaces and perhaps a comment from column `c` on.
   func restIsBlank(_ r: Int, _ c: Int) -> Bool {
     let line = lines[r]
     var i = c
-    while i < line.count && line[i] == " " { i += 1 }
-    return i == line.count || line[i] == "#"
+    while i < line.count && line[i].value == 0x20 { i += 1 }
+    return i == line.count || line[i].value == 0x23  // "#"
   }
 
   func expectLineEnd(_ r: Int, _ c: Int) throws(DocumentError) {
@@ -476,10 +486,13 @@ struct YAMLParser {
       return (key, i)
     }
     if line[c] == "[" || line[c] == "{" { return nil }
+    // Integer compares, not scalar literals: this loop sees every key character (debug builds
+    // make each literal a call).
     var i = c
     while i < line.count {
-      if line[i] == "#" && i > c && line[i - 1] == " " { return nil }
-      if line[i] == ":" && (i + 1 == line.count || line[i + 1] == " ") {
+      let value = line[i].value
+      if value == 0x23 && i > c && line[i - 1].value == 0x20 { return nil }  // " #"
+      if value == 0x3A && (i + 1 == line.count || line[i + 1].value == 0x20) {  // ": " or ":" at the end
         var end = i
         while end > c && line[end - 1] == " " { end -= 1 }
         if line[c] == "?" { throw error(r, c, "complex keys ('? ') are not supported") }
@@ -492,6 +505,9 @@ struct YAMLParser {
   }
 
   func refuseUnsupported(_ s: Unicode.Scalar, _ r: Int, _ c: Int) throws(DocumentError) {
+    // Letters and digits start most values: answer them without matching each indicator.
+    let v = s.value
+    if (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) { return }
     switch s {
     case "&", "*": throw error(r, c, "anchors and aliases ('&name', '*name') are not supported; write the value out")
     case "!": throw error(r, c, "tags ('!type') are not supported; quote the value if it starts with '!'")
