@@ -18,6 +18,7 @@ let package = Package(
     fuzzTarget("FuzzSysfsValues"),
     fuzzTarget("FuzzConfigSpace"),
     fuzzTarget("FuzzJSONDocument"),
+    fuzzTarget("FuzzYAMLDocument"),
     fuzzTarget("FuzzNetlinkReply"),
     fuzzTarget("FuzzVFSettingsDump"),
   ]

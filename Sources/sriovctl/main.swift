@@ -30,6 +30,12 @@ func main() -> Never {
     Output.write(version + "\n")
     exit(0)
   }
+  if let topic = unknownHelpTopic(arguments) {
+    let names = SRIOVCtl.configuration.subcommands.map { $0._commandName }
+    Output.error("help: there is no command '\(ParseError.printable(topic))' (the commands: \(names.joined(separator: ", ")))",
+      hint: "run 'sriovctl help' for the overview, 'sriovctl help COMMAND' for one command")
+    exit(64)
+  }
   do {
     if let list = QuickList(arguments.dropFirst()) {
       try List.run(root: list.root, json: list.json, vfs: list.vfs, all: list.all)
@@ -44,6 +50,19 @@ func main() -> Never {
   } catch {
     SRIOVCtl.exit(withError: error)
   }
+}
+
+/// The NAME of `sriovctl [--root DIR] [--json] help NAME ...` when no command has that name:
+/// swift-argument-parser would print the overview and exit 0, hiding a typo from scripts.
+func unknownHelpTopic(_ arguments: [String]) -> String? {
+  var words = arguments.dropFirst()
+  // The global options may stand before `help`.
+  while let first = words.first, first.hasPrefix("-") {
+    words = words.dropFirst(first == "--root" ? 2 : 1)
+  }
+  guard words.first == "help", let topic = words.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return nil }
+  let names = SRIOVCtl.configuration.subcommands.map { $0._commandName } + ["help"]
+  return names.contains(topic) ? nil : topic
 }
 
 main()

@@ -71,6 +71,29 @@ struct DistributionTests {
     #expect(try repoFile("Makefile").contains("VERSION     := $(shell cat VERSION)"))
   }
 
+  /// One licence everywhere: the GPL v2 text in LICENSE, "or later" in the Debian copyright file and
+  /// the README (libpci's terms).
+  @Test func licenceIsGPL2OrLaterEverywhere() throws {
+    let licence = try repoFile("LICENSE")
+    #expect(licence.contains("GNU GENERAL PUBLIC LICENSE") && licence.contains("Version 2, June 1991"))
+    let copyright = try repoFile("dist/debian/copyright")
+    #expect(copyright.contains("License: GPL-2+") && copyright.contains("(at your option) any later"))
+    let readme = try repoFile("README.md")
+    #expect(readme.contains("(GPL-2.0-or-later)") && readme.contains("[LICENSE](LICENSE)"))
+  }
+
+  /// The release binary links libstdc++ statically (link/libstdc++.so), so neither the package's
+  /// Depends (even build-deb's fallback without dpkg-shlibdeps) nor the docs ask for libstdc++6.
+  @Test func packageDoesNotDependOnLibstdcxx() throws {
+    #expect(try repoFile("link/libstdc++.so").contains("INPUT(libstdc++.a)"))
+    let buildDeb = try repoFile("scripts/build-deb")
+    let fallback = try #require(buildDeb.components(separatedBy: "\n").first { $0.contains("shlib_deps=\"libc6") })
+    #expect(!fallback.contains("libstdc++"), "\(fallback)")
+    #expect(try repoFile("scripts/check-dist").contains("Depends does not name libstdc++6"))
+    #expect(try repoFile("README.md").contains("not on `libstdc++6`"))
+    #expect(try repoFile("docs/install.md").contains("not `libstdc++6`"))
+  }
+
   // MARK: completion scripts
 
   @Test(arguments: ["bash", "zsh", "fish"])

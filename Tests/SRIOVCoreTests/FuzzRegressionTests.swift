@@ -17,7 +17,7 @@ struct FuzzRegressionTests {
   @Test func everyTargetHasItsRegressionsHere() {
     #expect(!regressions.isEmpty)
     for name in regressions {
-      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-", "FuzzJSONDocument-", "FuzzNetlinkReply-", "FuzzVFSettingsDump-"].contains { name.hasPrefix($0) }, "\(name)")
+      #expect(["FuzzAddress-", "FuzzMAC-", "FuzzSysfsValues-", "FuzzConfigSpace-", "FuzzJSONDocument-", "FuzzYAMLDocument-", "FuzzNetlinkReply-", "FuzzVFSettingsDump-"].contains { name.hasPrefix($0) }, "\(name)")
     }
   }
 
@@ -40,6 +40,9 @@ struct FuzzRegressionTests {
       }
     } else if name.hasPrefix("FuzzJSONDocument-") {
       do { _ = try Document.parseJSON(text, source: name) } catch { expectOneLine(error, name) }
+    } else if name.hasPrefix("FuzzYAMLDocument-") {
+      do { _ = try Document.parseYAML(bytes: [UInt8](bytes), source: name) } catch { expectOneLine(error, name) }
+      do { _ = try DesiredState.parse(bytes: [UInt8](bytes), source: name) } catch { expectOneLine(error, name) }
     } else if name.hasPrefix("FuzzVFSettingsDump-") {
       do { _ = try VFSettingsDump.decode(text, source: name) } catch { expectOneLine(error, name) }
     } else if name.hasPrefix("FuzzNetlinkReply-") {

@@ -84,6 +84,22 @@ struct HelpTests {
     #expect(helpSection("EXIT STATUS", in: r.stdout).contains { $0.hasPrefix("64 ") })
   }
 
+  /// `help NAME` for a name no command has is a usage error too (swift-argument-parser alone
+  /// prints the overview and exits 0), also after the global options; known names still get help.
+  @Test(arguments: [["help", "NOSUCH"], ["help", "lsit"], ["--root", "/nonexistent", "help", "nosuch"], ["--json", "help", "x\u{1b}[2J"]])
+  func helpForAnUnknownCommandIsAUsageError(args: [String]) throws {
+    let r = try runCLI(args)
+    #expect(r.status == 64)
+    #expect(r.stdout.isEmpty)
+    let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 3 && lines[0].hasPrefix("Error: help: there is no command '") && lines[1].hasPrefix("hint: run 'sriovctl help'"),
+      "\(r.stderr)")
+    #expect(!r.stderr.contains("\u{1b}"), "the name is echoed with control characters escaped")
+    for name in try subcommandNames() { #expect(lines[0].contains(name), "the error does not list \(name)") }
+    let known = try runCLI(["help", "help"])
+    #expect(known.status == 0 && known.stdout.hasPrefix("OVERVIEW: "))
+  }
+
   /// The 64 every EXIT STATUS section promises.
   @Test func unknownCommandIsAUsageError() throws {
     let r = try runCLI(["frobnicate"])

@@ -72,7 +72,7 @@ struct HostileRootTests {
     }
   }
 
-  /// What a run of the CLI did, with its own peak memory (`wait4`'s rusage of that child alone).
+  /// What a run of the CLI did, with its own peak memory.
   struct Run {
     let stdout: String
     let stderr: String
@@ -82,7 +82,9 @@ struct HostileRootTests {
     var output: String { stdout + stderr }
   }
 
-  /// Runs the CLI; kills it after `seconds`.
+  /// Runs the CLI under GNU time (`%M`: the child's peak resident set, from a plain fork, so the
+  /// test process's own memory never counts as the child's, as it would after posix_spawn's vfork);
+  /// kills it after `seconds`.
   static func runBounded(_ args: [String], seconds: Double = 20) throws -> Run {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sriovctl-run-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -93,27 +95,36 @@ struct HostileRootTests {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, dir + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, dir + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv = ([Repo.binary] + args).map { strdup($0) } + [nil]
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+    posix_spawnattr_setpgroup(&attributes, 0)
+    let time = "/usr/bin/time"
+    try #require(FileManager.default.isExecutableFile(atPath: time), "GNU time is needed (apt install time)")
+    let argv = ([time, "-f", "%M", "-o", dir + "/rss", Repo.binary] + args).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     let environment = ProcessInfo.processInfo.environment.filter { $0.key != "SRIOVCTL_ROOT" }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { environment.forEach { free($0) } }
     var pid: pid_t = 0
-    try #require(posix_spawn(&pid, Repo.binary, &actions, nil, argv, environment) == 0)
+    try #require(posix_spawn(&pid, time, &actions, &attributes, argv, environment) == 0)
     var status: Int32 = 0
-    var usage = rusage()
     let deadline = Date().addingTimeInterval(seconds)
     var ended = false
     while Date() < deadline {
-      if wait4(pid, &status, WNOHANG, &usage) == pid { ended = true; break }
+      if waitpid(pid, &status, WNOHANG) == pid { ended = true; break }
       usleep(10_000)
     }
     if !ended {
-      kill(pid, SIGKILL)
-      wait4(pid, &status, 0, &usage)
+      kill(-pid, SIGKILL)
+      waitpid(pid, &status, 0)
     }
     let read = { (name: String) in String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) ?? Data(), as: UTF8.self) }
     let exited = status & 0x7f == 0
-    return Run(stdout: read("out"), stderr: read("err"), status: ended && exited ? (status >> 8) & 0xff : nil, maxRSSKiB: usage.ru_maxrss)
+    // time's exit status is the command's (128 + signal when the command was killed).
+    let code = (status >> 8) & 0xff
+    let rss = Int(read("rss").split(separator: "\n").last { Int($0) != nil } ?? "") ?? 0
+    return Run(stdout: read("out"), stderr: read("err"), status: ended && exited && code < 128 ? code : nil, maxRSSKiB: rss)
   }
 
   /// A clear, bounded failure: ended by itself, nonzero, one `Error:` line first, no crash.

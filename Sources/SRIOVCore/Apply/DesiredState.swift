@@ -73,27 +73,39 @@ public struct DesiredPF: Sendable, Equatable {
   /// The driver every VF should use, unless a `per_vf` entry says otherwise.
   public let driver: DriverName?
   public let perVF: [DesiredVFEntry]
+  /// Which entry sets which key for which VFs, so that a lookup per VF does not scan every entry.
+  let index: PerVFIndex
+
+  init(selector: PFSelector, line: Int, field: String, count: Int?, autoprobe: Bool?, driver: DriverName?,
+       perVF: [DesiredVFEntry], index: PerVFIndex) {
+    self.selector = selector
+    self.line = line
+    self.field = field
+    self.count = count
+    self.autoprobe = autoprobe
+    self.driver = driver
+    self.perVF = perVF
+    self.index = index
+  }
 
   /// The driver VF `index` should use, nil when the file does not say.
-  public func driver(forVF index: Int) -> DriverName? {
-    perVF.last { $0.range.contains(index) && $0.driver != nil }?.driver ?? driver
+  public func driver(forVF vf: Int) -> DriverName? {
+    index.entry(setting: "driver", forVF: vf).flatMap { perVF[$0].driver } ?? driver
   }
 
   /// The settings VF `index` should have (entries never set the same key twice for one VF).
-  public func settings(forVF index: Int) -> VFSettingsRequest {
+  public func settings(forVF vf: Int) -> VFSettingsRequest {
+    func from(_ key: String) -> VFSettingsRequest? { index.entry(setting: key, forVF: vf).map { perVF[$0].settings } }
     var merged = VFSettingsRequest()
-    for entry in perVF where entry.range.contains(index) {
-      let s = entry.settings
-      if let v = s.mac { merged.mac = v }
-      if let v = s.vlan { merged.vlan = v }
-      if let v = s.qos { merged.qos = v }
-      if let v = s.vlanProtocol { merged.vlanProtocol = v }
-      if let v = s.spoofCheck { merged.spoofCheck = v }
-      if let v = s.trust { merged.trust = v }
-      if let v = s.linkState { merged.linkState = v }
-      if let v = s.minTxRate { merged.minTxRate = v }
-      if let v = s.maxTxRate { merged.maxTxRate = v }
-    }
+    merged.mac = from("mac")?.mac
+    merged.vlan = from("vlan")?.vlan
+    merged.qos = from("qos")?.qos
+    merged.vlanProtocol = from("vlan_proto")?.vlanProtocol
+    merged.spoofCheck = from("spoofchk")?.spoofCheck
+    merged.trust = from("trust")?.trust
+    merged.linkState = from("link_state")?.linkState
+    merged.minTxRate = from("min_tx_rate")?.minTxRate
+    merged.maxTxRate = from("max_tx_rate")?.maxTxRate
     return merged
   }
 
@@ -110,21 +122,116 @@ public struct DesiredState: Sendable, Equatable {
 
   public static let version = 1
 
-  /// Parses and checks the file's text (JSON when `source` ends in `.json`, else YAML). `source`
-  /// names the file in messages. Errors say the line and
-  /// the field; nothing is read from the host here (selectors are resolved when planning).
+  /// The largest desired-state file sriovctl reads, in bytes (16 MiB): far above any real file
+  /// (65535 VFs with every setting is about 8 MiB) and small enough that a wrong file (an image,
+  /// a device) is refused before it fills memory. Whoever reads `-f FILE` reads at most this
+  /// many bytes plus one, to tell "too large" from "exactly the cap".
+  public static let maxFileBytes = 16 << 20
+
+  /// Parses and checks the file's bytes (JSON when `source` ends in `.json`, else YAML). The bytes
+  /// must be UTF-8 text without NUL or other C0 control characters but tab, LF and CR; that is
+  /// checked before anything is decoded. `source` names the file in messages. Errors say the line
+  /// and the field; nothing is read from the host here (selectors are resolved when planning).
+  public static func parse(bytes: [UInt8], source: String) throws -> DesiredState {
+    try checkSize(bytes.count, source: source)
+    let isJSON = isJSONFile(source)
+    return try read(source: source) { () throws(DocumentError) in
+      isJSON ? try Document.parseJSON(bytes: bytes, source: source) : try Document.parseYAML(bytes: bytes, source: source)
+    }
+  }
+
+  /// The same for text already decoded (tests, and callers that hold a `String`).
   public static func parse(_ text: String, source: String) throws -> DesiredState {
+    try checkSize(text.utf8.count, source: source)
+    let isJSON = isJSONFile(source)
+    return try read(source: source) { () throws(DocumentError) in
+      isJSON ? try Document.parseJSON(text, source: source) : try Document.parseYAML(text, source: source)
+    }
+  }
+
+  /// `.json` files get the strict JSON reader; YAML files may hold JSON too (flow style).
+  private static func isJSONFile(_ source: String) -> Bool { source.lowercased().hasSuffix(".json") }
+
+  private static func checkSize(_ count: Int, source: String) throws {
+    guard count <= maxFileBytes else {
+      throw DesiredStateError(source: source, line: 1, field: "",
+        problem: "the file has \(count) bytes, more than the \(maxFileBytes >> 20) MiB a desired-state file may have",
+        hint: "is it the right file? A desired state for 65535 VFs with every setting is about 8 MiB")
+    }
+  }
+
+  private static func read(source: String, _ parseDocument: () throws(DocumentError) -> DocumentNode) throws -> DesiredState {
     let root: DocumentNode
-    do {
-      // `.json` files get the strict JSON reader; YAML files may hold JSON too (flow style).
-      let isJSON = source.lowercased().hasSuffix(".json")
-      root = isJSON ? try Document.parseJSON(text, source: source) : try Document.parseYAML(text, source: source)
-    } catch {
+    do { root = try parseDocument() } catch {
       throw DesiredStateError(source: source, line: error.position.line, field: "",
         problem: "\(error.message) (column \(error.position.column))",
-        hint: "the file is YAML (a block subset) or JSON; see docs/apply.md")
+        hint: error.hint ?? "the file is YAML (a block subset) or JSON; see docs/apply.md")
     }
     return try DesiredStateReader(source: source).read(root)
+  }
+}
+
+/// For each key a `per_vf` entry can set, the entries that set it as VF ranges sorted by their
+/// first VF. Built once per PF in O(n log n): conflicts are found in one sweep per key instead of
+/// comparing every pair of entries, and a VF's entry is a binary search. (Not one slot per VF: a
+/// range like "0-65534" would make that proportional to VF numbers, not to the file.)
+struct PerVFIndex: Sendable, Equatable {
+  struct Span: Sendable, Equatable {
+    let range: VFRange
+    /// The entry's position in `per_vf`.
+    let entry: Int
+  }
+
+  /// Two entries that set `key` for the same VF (`earlier` and `later` in file order).
+  struct Conflict {
+    let key: String
+    let vf: Int
+    let earlier: Int
+    let later: Int
+  }
+
+  private var spans: [String: [Span]] = [:]
+
+  init(_ entries: [DesiredVFEntry]) {
+    for (position, entry) in entries.enumerated() {
+      for key in entry.keys { spans[key, default: []].append(Span(range: entry.range, entry: position)) }
+    }
+    for key in spans.keys {
+      spans[key]!.sort { $0.range.lower < $1.range.lower || ($0.range.lower == $1.range.lower && $0.entry < $1.entry) }
+    }
+  }
+
+  /// An overlap, or nil when every key's ranges are disjoint. Deterministic: of the overlaps the
+  /// sweeps find, the one whose later entry comes first in the file (keys in `order` break ties).
+  func firstConflict(keyOrder order: [String]) -> Conflict? {
+    var best: Conflict? = nil
+    for key in order {
+      guard let list = spans[key] else { continue }
+      // Sorted by first VF: a span overlaps an earlier one iff it starts before the furthest end so far.
+      var reach: Span? = nil
+      for span in list {
+        if let r = reach, span.range.lower <= r.range.upper {
+          let found = Conflict(key: key, vf: span.range.lower, earlier: min(r.entry, span.entry), later: max(r.entry, span.entry))
+          if best == nil || found.later < best!.later { best = found }
+        }
+        if reach == nil || span.range.upper > reach!.range.upper { reach = span }
+      }
+    }
+    return best
+  }
+
+  /// The entry that sets `key` for VF `vf` (ranges of one key are disjoint once conflicts are refused).
+  func entry(setting key: String, forVF vf: Int) -> Int? {
+    guard let list = spans[key] else { return nil }
+    // The last span starting at or before `vf`.
+    var low = 0
+    var high = list.count
+    while low < high {
+      let middle = (low + high) / 2
+      if list[middle].range.lower <= vf { low = middle + 1 } else { high = middle }
+    }
+    guard low > 0, list[low - 1].range.upper >= vf else { return nil }
+    return list[low - 1].entry
   }
 }
 
@@ -178,7 +285,7 @@ struct DesiredStateReader {
     case "address":
       let text = try string(keys["address"]!, field + ".address")
       guard let address = PCIAddress(strict: text) else {
-        throw fail(keys["address"]!, field + ".address", "'\(text)' is not a PCI address", hint: "write it like \"0000:3b:00.0\" or \"3b:00.0\"")
+        throw fail(keys["address"]!, field + ".address", "'\(Document.echo(text))' is not a PCI address", hint: "write it like \"0000:3b:00.0\" or \"3b:00.0\"")
       }
       selector = .address(address)
     case "netdev":
@@ -192,7 +299,7 @@ struct DesiredStateReader {
       let parts = text.split(separator: ":", omittingEmptySubsequences: false)
       let ids: [PCIID] = parts.compactMap { part in part.count == 4 ? (try? PCIID(parsing: String(part))) : nil }
       guard parts.count == 2, ids.count == 2 else {
-        throw fail(node, field + ".vendor_device", "'\(text)' is not a vendor:device pair",
+        throw fail(node, field + ".vendor_device", "'\(Document.echo(text))' is not a vendor:device pair",
           hint: "write four hex digits each, quoted, as lspci -n shows them: \"8086:1572\"")
       }
       let index = try keys["index"].map { n throws in try integer(n, field + ".index", 0...Int.max) }
@@ -221,10 +328,11 @@ struct DesiredStateReader {
             hint: count == 0 ? "remove the entry, or raise the count" : "use indexes below \(count), or raise the count")
         }
       }
-      try checkConflicts(perVF)
     }
+    let index = PerVFIndex(perVF)
+    try checkConflicts(perVF, index)
     return DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
-      driver: driver, perVF: perVF)
+      driver: driver, perVF: perVF, index: index)
   }
 
   func readEntry(_ node: DocumentNode, _ field: String) throws -> DesiredVFEntry {
@@ -247,7 +355,7 @@ struct DesiredStateReader {
     if let n = keys["vlan_proto"] {
       let text = try string(n, field + ".vlan_proto")
       guard let proto = VLANProtocol.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
-        throw fail(n, field + ".vlan_proto", "'\(text)' is not a VLAN protocol", hint: "write \"802.1Q\" or \"802.1ad\"")
+        throw fail(n, field + ".vlan_proto", "'\(Document.echo(text))' is not a VLAN protocol", hint: "write \"802.1Q\" or \"802.1ad\"")
       }
       s.vlanProtocol = proto
     }
@@ -256,7 +364,7 @@ struct DesiredStateReader {
     if let n = keys["link_state"] {
       let text = try string(n, field + ".link_state")
       guard let state = VFLinkState(rawValue: text) else {
-        throw fail(n, field + ".link_state", "'\(text)' is not a link state", hint: "write auto, enable or disable")
+        throw fail(n, field + ".link_state", "'\(Document.echo(text))' is not a link state", hint: "write auto, enable or disable")
       }
       s.linkState = state
     }
@@ -275,41 +383,59 @@ struct DesiredStateReader {
   }
 
   /// Two entries that set the same key for the same VF are an error: the file would depend on order.
-  func checkConflicts(_ entries: [DesiredVFEntry]) throws {
-    for (i, a) in entries.enumerated() {
-      for b in entries[(i + 1)...] where a.range.overlaps(b.range) {
-        for key in a.keys where b.keys.contains(key) {
-          let vf = max(a.range.lower, b.range.lower)
-          throw DesiredStateError(source: source, line: b.line, field: "\(b.field).\(key)",
-            problem: "VF \(vf) gets '\(key)' here and from the entry at line \(a.line)",
-            hint: "set each key once per VF: split the ranges so they do not overlap")
-        }
-      }
-    }
+  func checkConflicts(_ entries: [DesiredVFEntry], _ index: PerVFIndex) throws {
+    guard let conflict = index.firstConflict(keyOrder: Self.entryKeys) else { return }
+    let (a, b) = (entries[conflict.earlier], entries[conflict.later])
+    throw DesiredStateError(source: source, line: b.line, field: "\(b.field).\(conflict.key)",
+      problem: "VF \(conflict.vf) gets '\(conflict.key)' here and from the entry at line \(a.line)",
+      hint: "set each key once per VF: split the ranges so they do not overlap")
   }
 
   // MARK: typed readers
 
+  /// The fields of a mapping once every key is known: at most as many as the schema allows (the
+  /// document reader refused duplicates), so a lookup is a short scan, cheaper than hashing.
+  struct Fields {
+    let keys: [String]
+    let values: [DocumentNode]
+
+    subscript(key: String) -> DocumentNode? {
+      var i = 0
+      while i < keys.count {
+        if keys[i] == key { return values[i] }
+        i += 1
+      }
+      return nil
+    }
+  }
+
   /// The entries of a mapping, refusing keys not in `keys` (a typo must not be silently ignored).
-  func mapping(_ node: DocumentNode, _ field: String, keys allowed: [String]) throws -> [String: DocumentNode] {
+  func mapping(_ node: DocumentNode, _ field: String, keys allowed: [String]) throws -> Fields {
     guard let entries = node.entries else { throw typeError(node, field, expected: "a mapping (key: value lines)") }
-    var result: [String: DocumentNode] = [:]
+    var keys: [String] = []
+    var values: [DocumentNode] = []
+    keys.reserveCapacity(entries.count)
+    values.reserveCapacity(entries.count)
     for entry in entries {
-      guard allowed.contains(entry.key) else {
-        let path = field.isEmpty ? entry.key : "\(field).\(entry.key)"
-        throw DesiredStateError(source: source, line: entry.keyPosition.line, field: path, problem: "unknown key '\(entry.key)'",
+      keys.append(entry.key)
+      values.append(entry.value)
+      var known = false
+      for name in allowed where name == entry.key { known = true }
+      guard known else {
+        let key = Document.echo(entry.key)
+        let path = field.isEmpty ? key : "\(field).\(key)"
+        throw DesiredStateError(source: source, line: entry.keyPosition.line, field: path, problem: "unknown key '\(key)'",
           hint: "expected one of: \(allowed.joined(separator: ", "))")
       }
-      result[entry.key] = entry.value
     }
-    return result
+    return Fields(keys: keys, values: values)
   }
 
   func integer(_ node: DocumentNode, _ field: String, _ range: ClosedRange<Int>) throws -> Int {
     switch node.value {
     case .number(let literal):
       guard let value = node.integer else {
-        throw fail(node, field, "'\(literal)' is not a plain whole number", hint: Self.numberHint(literal))
+        throw fail(node, field, "'\(Document.echo(literal))' is not a plain whole number", hint: Self.numberHint(literal))
       }
       guard range.contains(value) else {
         let bounds = range.upperBound == Int.max ? "\(range.lowerBound) or more" : "from \(range.lowerBound) to \(range.upperBound)"
@@ -321,11 +447,11 @@ struct DesiredStateReader {
       if Int(text) != nil {
         hint = "write the number without quotes"
       } else if text.contains(":") && text.allSatisfy({ $0.isNumber || $0 == ":" }) {
-        hint = "YAML 1.1 reads '\(text)' as a base-60 number; write the plain decimal number you mean"
+        hint = "YAML 1.1 reads '\(Document.echo(text))' as a base-60 number; write the plain decimal number you mean"
       } else {
         hint = "write a decimal number, e.g. 10"
       }
-      throw fail(node, field, "expected a whole number, found the text '\(text)'", hint: hint)
+      throw fail(node, field, "expected a whole number, found the text '\(Document.echo(text))'", hint: hint)
     default:
       throw typeError(node, field, expected: "a whole number")
     }
@@ -337,9 +463,9 @@ struct DesiredStateReader {
       return "hexadecimal is not accepted here; write the decimal value"
     }
     if digits.hasPrefix("0o") || digits.hasPrefix("0b") { return "write the decimal value" }
-    if digits.count > 1 && digits.hasPrefix("0") && digits.allSatisfy(\.isNumber) {
+    if digits.utf8.count > 1 && digits.hasPrefix("0") && digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
       let trimmed = String(digits.drop { $0 == "0" })
-      return "a leading zero is ambiguous (YAML 1.1 reads it as octal): write \(trimmed.isEmpty ? "0" : trimmed), or quote it if you mean text"
+      return "a leading zero is ambiguous (YAML 1.1 reads it as octal): write \(trimmed.isEmpty ? "0" : Document.echo(trimmed)), or quote it if you mean text"
     }
     if digits.contains("_") { return "write the number without '_' separators" }
     if literal.hasPrefix("+") { return "write the number without '+'" }
@@ -350,10 +476,10 @@ struct DesiredStateReader {
     if let value = node.bool { return value }
     let lookalikes = ["yes", "no", "on", "off", "y", "n"]
     if let text = node.string, lookalikes.contains(text.lowercased()) {
-      throw fail(node, field, "'\(text)' is not a boolean here (YAML 1.1 would have read it as one)", hint: "write true or false")
+      throw fail(node, field, "'\(Document.echo(text))' is not a boolean here (YAML 1.1 would have read it as one)", hint: "write true or false")
     }
     if case .number(let literal) = node.value {
-      throw fail(node, field, "expected true or false, found the number \(literal)", hint: "write true or false")
+      throw fail(node, field, "expected true or false, found the number \(Document.echo(literal))", hint: "write true or false")
     }
     throw typeError(node, field, expected: "true or false")
   }
@@ -362,7 +488,7 @@ struct DesiredStateReader {
     if let text = node.string { return text }
     switch node.value {
     case .number(let literal):
-      throw fail(node, field, "expected text, found the number \(literal)", hint: "quote it: \"\(literal)\"")
+      throw fail(node, field, "expected text, found the number \(Document.echo(literal))", hint: "quote it: \"\(Document.echo(literal))\"")
     case .bool(let flag):
       throw fail(node, field, "expected text, found the boolean \(flag)", hint: "quote it: \"\(flag)\"")
     default:
@@ -387,7 +513,7 @@ struct DesiredStateReader {
       part.allSatisfy(\.isNumber) && !part.isEmpty && (part == "0" || part.first != "0") ? Int(part) : nil
     }
     guard parts.count == 2, bounds.count == 2, bounds[0] <= bounds[1], bounds[1] < Self.maxVFs else {
-      throw fail(node, field, "'\(text)' is not a VF index or range", hint: "write an index (2) or a range with the low end first (\"0-3\")")
+      throw fail(node, field, "'\(Document.echo(text))' is not a VF index or range", hint: "write an index (2) or a range with the low end first (\"0-3\")")
     }
     return VFRange(bounds[0], bounds[1])
   }

@@ -52,8 +52,8 @@ public struct Persist: Sendable {
     """
   }
 
-  /// The largest desired-state file read (4 MiB).
-  static let maxFileSize = 4 << 20
+  /// The largest desired-state file read (the parser's own cap).
+  static let maxFileSize = DesiredState.maxFileBytes
 
   public init(root: String) { self.root = root }
 
@@ -182,8 +182,8 @@ extension DesiredState {
   /// Reads and parses the file at `path` (as the user typed it; not inside `--root`: the file
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
-    let text: String
-    do { text = try RootedSysfs.readUserFile(path, limit: Persist.maxFileSize) } catch {
+    let bytes: [UInt8]
+    do { bytes = try RootedSysfs.readUserFile(path, limit: Persist.maxFileSize) } catch {
       let hint: String = switch error.cause {
       case .errno(.permissionDenied): "run as root (sudo), or make the file readable"
       case .notRegularFile("a directory"): "give the file, not its directory"
@@ -193,6 +193,8 @@ extension DesiredState {
       }
       throw SRIOVError(path, "cannot read the desired-state file: \(error.causeDescription)", hint: hint)
     }
-    return (try parse(text, source: path), text)
+    // Checked as bytes (UTF-8, no NUL or C0) before decoding, so the text is exactly the file.
+    let state = try parse(bytes: bytes, source: path)
+    return (state, String(decoding: bytes, as: UTF8.self))
   }
 }

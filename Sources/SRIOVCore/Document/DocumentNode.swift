@@ -74,10 +74,27 @@ public struct DocumentNode: Equatable, Sendable {
   /// fractions and exponents are not integers here: the caller reports them.
   public var integer: Int? {
     guard case .number(let literal) = value else { return nil }
-    let digits = literal.hasPrefix("-") ? literal.dropFirst() : Substring(literal)
-    guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
-          digits == "0" || digits.first != "0" else { return nil }
-    return Int(literal)
+    // Bytes, not Characters: every count and index in a file passes here. More than 20 bytes
+    // cannot fit an Int anyway.
+    var copy = literal
+    return copy.withUTF8 { utf8 -> Int? in
+      guard utf8.count <= 20, !utf8.isEmpty else { return nil }
+      let negative = utf8[0] == UInt8(ascii: "-")
+      let start = negative ? 1 : 0
+      guard start < utf8.count, utf8.count - start == 1 || utf8[start] != UInt8(ascii: "0") else { return nil }
+      var value = 0
+      var i = start
+      while i < utf8.count {
+        let digit = Int(utf8[i]) - 48
+        guard digit >= 0 && digit <= 9 else { return nil }
+        let (times, o1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+        guard !o1 && !o2 else { return nil }
+        value = sum
+        i += 1
+      }
+      return value
+    }
   }
 
   public var elements: [DocumentNode]? {
@@ -101,15 +118,30 @@ public struct DocumentError: Error, Equatable, Sendable, CustomStringConvertible
   public let source: String
   public let position: SourcePosition
   public let message: String
+  /// How to fix it, when the reader knows better than its caller (bytes that are not text).
+  public let hint: String?
 
-  public init(source: String, position: SourcePosition, message: String) {
+  public init(source: String, position: SourcePosition, message: String, hint: String? = nil) {
     self.source = source
     self.position = position
     self.message = message
+    self.hint = hint
   }
 
   public var description: String { "\(source):\(position.line):\(position.column): \(message)" }
 }
 
 /// Parsers for the structured files sriovctl reads (desired state, captured VF settings).
-public enum Document {}
+public enum Document {
+  /// The most characters of a key or value from the file that a message quotes: a hostile file
+  /// must not turn one error line into megabytes.
+  public static let echoLimit = 64
+
+  /// `text` as a message may quote it: control characters escaped, cut after `echoLimit`
+  /// characters (then `... (N characters)`).
+  public static func echo(_ text: some StringProtocol) -> String {
+    ParseError.printable(String(text), limit: echoLimit)
+  }
+
+  static func echo(_ scalar: Unicode.Scalar) -> String { echo(String(Character(scalar))) }
+}

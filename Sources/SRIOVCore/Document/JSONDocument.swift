@@ -2,6 +2,7 @@ extension Document {
   /// Strict JSON (RFC 8259): no comments, no trailing commas, no duplicate keys, one value per file.
   /// `source` names the file in errors.
   public static func parseJSON(_ text: String, source: String) throws(DocumentError) -> DocumentNode {
+    try checkText(text, source: source)
     var parser = JSONDocumentParser(text: text, source: source)
     return try parser.parseDocument()
   }
@@ -13,6 +14,7 @@ struct JSONDocumentParser {
   static let maxDepth = 128
 
   private let scalars: [Unicode.Scalar]
+  private let count: Int
   private let source: String
   private var index = 0
   private var line = 1
@@ -20,7 +22,8 @@ struct JSONDocumentParser {
   private var depth = 0
 
   init(text: String, source: String) {
-    self.scalars = Array(text.unicodeScalars)
+    self.scalars = Document.scalars(text)
+    self.count = scalars.count
     self.source = source
   }
 
@@ -55,6 +58,7 @@ struct JSONDocumentParser {
     try enter()
     advance()  // {
     var entries: [DocumentEntry] = []
+    var seen: Set<String> = []  // a set, not a scan of `entries`: 100k keys must stay linear
     skipWhitespace()
     if peek == "}" {
       advance()
@@ -66,11 +70,11 @@ struct JSONDocumentParser {
       let keyPosition = position
       guard peek == "\"" else { throw error(peek.map { "unexpected \(describe($0)) (expected a quoted key)" } ?? "unexpected end of file (expected a key)") }
       let key = try parseString()
-      if entries.contains(where: { $0.key == key }) {
-        throw DocumentError(source: source, position: keyPosition, message: "duplicate key \"\(ParseError.printable(key))\"")
+      guard seen.insert(key).inserted else {
+        throw DocumentError(source: source, position: keyPosition, message: "duplicate key \"\(Document.echo(key))\"")
       }
       skipWhitespace()
-      try expect(":", context: "after the key \"\(ParseError.printable(key))\"")
+      try expect(":", context: "after the key \"\(Document.echo(key))\"")
       skipWhitespace()
       entries.append(DocumentEntry(key: key, keyPosition: keyPosition, value: try parseValue()))
       skipWhitespace()
@@ -104,7 +108,21 @@ struct JSONDocumentParser {
 
   private mutating func parseString() throws(DocumentError) -> String {
     advance()  // opening quote
+    // Most strings have no escape: one run of plain scalars, made a String at once.
+    let start = index
+    while index < count {
+      let value = scalars[index].value
+      if value < 0x20 || value == 0x22 || value == 0x5C { break }
+      index += 1
+    }
+    column += index - start
+    if index < count && scalars[index] == "\"" {
+      index += 1
+      column += 1
+      return Document.string(scalars, start, index - 1)
+    }
     var text = String.UnicodeScalarView()
+    text.append(contentsOf: scalars[start..<index])
     while true {
       guard let scalar = peek else { throw error("unterminated string") }
       switch scalar {
@@ -152,7 +170,7 @@ struct JSONDocumentParser {
       guard let scalar = Unicode.Scalar(high) else { throw error("unpaired surrogate \\u\(hex4(high))") }
       return scalar
     default:
-      throw error("invalid escape \\\(ParseError.printable(String(escape))) in a string")
+      throw error("invalid escape \\\(Document.echo(escape)) in a string")
     }
   }
 
@@ -168,33 +186,40 @@ struct JSONDocumentParser {
 
   /// The literal text of a number, checked against JSON's grammar (no leading zeros, no `+`, no `.5`).
   private mutating func parseNumber() throws(DocumentError) -> String {
-    var literal = String.UnicodeScalarView()
-    func isDigit(_ scalar: Unicode.Scalar?) -> Bool { scalar.map { ("0"..."9").contains($0) } ?? false }
-    if peek == "-" { literal.append("-"); advance() }
+    let start = index
+    var exponent: Int? = nil  // where an `E` is, written `e` in the literal
+    func isDigit(_ scalar: Unicode.Scalar?) -> Bool { scalar.map { $0.value >= 0x30 && $0.value <= 0x39 } ?? false }
+    if peek == "-" { advance() }
     guard isDigit(peek) else { throw error("a number needs digits after '-'") }
     if peek == "0" {
-      literal.append("0")
       advance()
       if isDigit(peek) { throw error("a number must not have leading zeros") }
     }
-    while let scalar = peek, isDigit(scalar) { literal.append(scalar); advance() }
+    while isDigit(peek) { advance() }
     if peek == "." {
-      literal.append("."); advance()
+      advance()
       guard isDigit(peek) else { throw error("a number needs digits after '.'") }
-      while let scalar = peek, isDigit(scalar) { literal.append(scalar); advance() }
+      while isDigit(peek) { advance() }
     }
     if peek == "e" || peek == "E" {
-      literal.append("e"); advance()
-      if let sign = peek, sign == "+" || sign == "-" { literal.append(sign); advance() }
+      if peek == "E" { exponent = index - start }
+      advance()
+      if let sign = peek, sign == "+" || sign == "-" { advance() }
       guard isDigit(peek) else { throw error("a number needs digits in its exponent") }
-      while let scalar = peek, isDigit(scalar) { literal.append(scalar); advance() }
+      while isDigit(peek) { advance() }
     }
-    return String(literal)
+    let literal = Document.string(scalars, start, index)
+    guard let exponent else { return literal }
+    var utf8 = Array(literal.utf8)
+    utf8[exponent] = UInt8(ascii: "e")
+    return String(decoding: utf8, as: UTF8.self)
   }
 
   // MARK: scanning
 
-  private var peek: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
+  // `mutating get`: a plain getter called from a mutating method copies the whole parser first
+  // (retaining its buffers) in a debug build, for every character.
+  private var peek: Unicode.Scalar? { mutating get { index < count ? scalars[index] : nil } }
   private var position: SourcePosition { SourcePosition(line: line, column: column) }
 
   private mutating func advance() {
@@ -216,9 +241,10 @@ struct JSONDocumentParser {
     if depth > Self.maxDepth { throw error("nested deeper than \(Self.maxDepth) levels") }
   }
 
-  private mutating func expect(_ wanted: Unicode.Scalar, context: String) throws(DocumentError) {
+  /// `context` is built only on failure: it may quote a key, and every key passes here.
+  private mutating func expect(_ wanted: Unicode.Scalar, context: @autoclosure () -> String) throws(DocumentError) {
     guard peek == wanted else {
-      throw error(peek.map { "unexpected \(describe($0)) \(context)" } ?? "unexpected end of file \(context)")
+      throw error(peek.map { "unexpected \(describe($0)) \(context())" } ?? "unexpected end of file \(context())")
     }
     advance()
   }

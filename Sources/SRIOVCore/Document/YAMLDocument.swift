@@ -8,6 +8,7 @@ extension Document {
   /// `.number` literals for the schema to judge, `yes`/`on`/`12:30` stay strings. Only
   /// `true`/`false` (any case form YAML 1.2 allows) become booleans and `null`/`~`/nothing null.
   public static func parseYAML(_ text: String, source: String) throws(DocumentError) -> DocumentNode {
+    try checkText(text, source: source)
     var parser = YAMLParser(text: text, source: source)
     return try parser.parseDocument()
   }
@@ -19,6 +20,8 @@ struct YAMLParser {
   let source: String
   /// The text split at line feeds, each without its terminator (a trailing CR is dropped).
   let lines: [[Unicode.Scalar]]
+  /// The leading spaces of each line, counted once (every block step asks).
+  let indents: [Int]
   /// The next line the block parser looks at.
   var row = 0
   var depth = 0
@@ -28,13 +31,28 @@ struct YAMLParser {
   static let maxDepth = 64
 
   init(text: String, source: String) {
-    var split: [[Unicode.Scalar]] = [[]]
-    // A byte-order mark some editors put first is not part of the first key.
-    let scalars = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text).unicodeScalars.dropFirst() : Substring(text).unicodeScalars[...]
-    for scalar in scalars {
-      if scalar == "\n" { split.append([]) } else { split[split.count - 1].append(scalar) }
+    let scalars = Document.scalars(text)
+    var split: [[Unicode.Scalar]] = []
+    var indents: [Int] = []
+    // One pass with integer compares and a bulk copy per line: this runs once per character.
+    scalars.withUnsafeBufferPointer { all in
+      // A byte-order mark some editors put first is not part of the first key.
+      var start = all.count > 0 && all[0].value == 0xFEFF ? 1 : 0
+      var i = start
+      while true {
+        guard i == all.count || all[i].value == 0x0A else { i += 1; continue }
+        let end = i > start && all[i - 1].value == 0x0D ? i - 1 : i  // CRLF
+        split.append(Array(UnsafeBufferPointer(rebasing: all[start..<end])))
+        var c = start
+        while c < end && all[c].value == 0x20 { c += 1 }
+        indents.append(c - start)
+        if i == all.count { break }
+        i += 1
+        start = i
+      }
     }
-    lines = split.map { line in line.last == "\r" ? Array(line.dropLast()) : line }
+    self.lines = split
+    self.indents = indents
     self.source = source
   }
 
@@ -42,7 +60,7 @@ struct YAMLParser {
 
   mutating func parseDocument() throws(DocumentError) -> DocumentNode {
     guard let first = try nextContentRow() else { return DocumentNode(.null, at: position(0, 0)) }
-    if isMarker(first, "---") {
+    if isMarker(first, "-") {
       guard lines[first].count == 3 else {
         throw error(first, 3, "a value on the '---' line is not supported; start it on the next line")
       }
@@ -99,19 +117,20 @@ struct YAMLParser {
   /// `- ` on the same line).
   mutating func parseMapping(_ r: Int, _ c: Int) throws(DocumentError) -> DocumentNode {
     var entries: [DocumentEntry] = []
-    var seen: [String: SourcePosition] = [:]
+    var seen: Set<String> = []  // one hash operation per key; the first position is looked up on error
     var current = r
     while true {
       guard let (key, colon) = try keyColon(current, c) else {
         throw error(current, c, "expected 'key: value' here, like the lines above it")
       }
       let keyPosition = position(current, c)
-      if let first = seen[key] {
-        throw error(current, c, "duplicate key '\(key)' (first at line \(first.line))")
+      guard seen.insert(key).inserted else {
+        let first = entries.first { $0.key == key }?.keyPosition.line ?? 0
+        throw error(current, c, "duplicate key '\(Document.echo(key))' (first at line \(first))")
       }
-      seen[key] = keyPosition
+      let line = lines[current]
       var valueColumn = colon + 1
-      while valueColumn < lines[current].count && lines[current][valueColumn] == " " { valueColumn += 1 }
+      while valueColumn < line.count && line[valueColumn] == " " { valueColumn += 1 }
       let value: DocumentNode
       if restIsBlank(current, valueColumn) {
         row = current + 1
@@ -160,9 +179,10 @@ struct YAMLParser {
       row = r + 1
       return DocumentNode(.string(text), at: position(r, c))
     }
+    let line = lines[r]
     var end = c
-    while end < lines[r].count && !(end > c && lines[r][end] == "#" && lines[r][end - 1] == " ") {
-      if lines[r][end] == ":" && (end + 1 == lines[r].count || lines[r][end + 1] == " ") {
+    while end < line.count && !(end > c && line[end].value == 0x23 && line[end - 1].value == 0x20) {  // " #"
+      if line[end].value == 0x3A && (end + 1 == line.count || line[end + 1].value == 0x20) {  // ": "
         throw error(r, end, "a mapping cannot start on the same line as its key; put it on the next lines, indented")
       }
       end += 1
@@ -192,7 +212,7 @@ struct YAMLParser {
         try skipFlowSpace(&r, &c, opened: start)
         if lines[r][c] == "," { c += 1; continue }
         if lines[r][c] == "]" { c += 1; break }
-        throw error(r, c, "expected ',' or ']' in the list opened at line \(start.line), found '\(lines[r][c])'")
+        throw error(r, c, "expected ',' or ']' in the list opened at line \(start.line), found '\(Document.echo(lines[r][c]))'")
       }
       return DocumentNode(.array(items), at: start)
     case "{":
@@ -200,7 +220,7 @@ struct YAMLParser {
       defer { depth -= 1 }
       c += 1
       var entries: [DocumentEntry] = []
-      var seen: [String: SourcePosition] = [:]
+      var seen: Set<String> = []
       while true {
         try skipFlowSpace(&r, &c, opened: start)
         if lines[r][c] == "}" { c += 1; break }
@@ -214,20 +234,22 @@ struct YAMLParser {
           try refuseUnsupported(lines[r][c], r, c)
           let end = flowPlainEnd(r, c)
           key = text(r, c, end)
-          guard !key.isEmpty else { throw error(r, c, "expected a key, found '\(lines[r][c])'") }
+          guard !key.isEmpty else { throw error(r, c, "expected a key, found '\(Document.echo(lines[r][c]))'") }
           c = end
         }
         try skipFlowSpace(&r, &c, opened: start)
-        guard lines[r][c] == ":" else { throw error(r, c, "expected ':' after the key '\(key)'") }
+        guard lines[r][c] == ":" else { throw error(r, c, "expected ':' after the key '\(Document.echo(key))'") }
         c += 1
-        if let earlier = seen[key] { throw error(keyPosition.line - 1, keyPosition.column - 1, "duplicate key '\(key)' (first at line \(earlier.line))") }
-        seen[key] = keyPosition
+        guard seen.insert(key).inserted else {
+          let first = entries.first { $0.key == key }?.keyPosition.line ?? 0
+          throw error(keyPosition.line - 1, keyPosition.column - 1, "duplicate key '\(Document.echo(key))' (first at line \(first))")
+        }
         let value = try parseFlow(&r, &c)
         entries.append(DocumentEntry(key: key, keyPosition: keyPosition, value: value))
         try skipFlowSpace(&r, &c, opened: start)
         if lines[r][c] == "," { c += 1; continue }
         if lines[r][c] == "}" { c += 1; break }
-        throw error(r, c, "expected ',' or '}' in the mapping opened at line \(start.line), found '\(lines[r][c])'")
+        throw error(r, c, "expected ',' or '}' in the mapping opened at line \(start.line), found '\(Document.echo(lines[r][c]))'")
       }
       return DocumentNode(.object(entries), at: start)
     case "\"", "'":
@@ -235,7 +257,7 @@ struct YAMLParser {
       c = end
       return DocumentNode(.string(text), at: start)
     case "]", "}", ",", ":":
-      throw error(r, c, "expected a value, found '\(first)'")
+      throw error(r, c, "expected a value, found '\(Document.echo(first))'")
     default:
       let end = flowPlainEnd(r, c)
       let literal = text(r, c, end)
@@ -315,14 +337,16 @@ struct YAMLParser {
       case "x", "u", "U":
         let width: Int = e == "x" ? 2 : (e == "u" ? 4 : 8)
         guard i + width <= line.count else { throw error(r, i - 2, "incomplete \\\(e) escape") }
-        let digits = String(String.UnicodeScalarView(line[i..<(i + width)]))
-        guard let value = UInt32(digits, radix: 16), let scalar = Unicode.Scalar(value) else {
-          throw error(r, i - 2, "'\\\(e)\(digits)' is not a valid escape")
+        let digits = line[i..<(i + width)]
+        // Hex digits only: `UInt32(_:radix:)` alone takes a sign, so "\u+076" would be 'v'.
+        guard digits.allSatisfy(\.properties.isASCIIHexDigit),
+              let value = UInt32(String(String.UnicodeScalarView(digits)), radix: 16), let scalar = Unicode.Scalar(value) else {
+          throw error(r, i - 2, "'\\\(e)\(Document.echo(String(String.UnicodeScalarView(digits))))' is not a valid escape (\\\(e) takes \(width) hex digits naming a character)")
         }
         out.append(scalar)
         i += width
       default:
-        throw error(r, i - 2, "unknown escape '\\\(e)' in a double-quoted value")
+        throw error(r, i - 2, "unknown escape '\\\(Document.echo(e))' in a double-quoted value")
       }
     }
     let name = quote == "'" ? "single" : "double"
@@ -331,44 +355,66 @@ struct YAMLParser {
 
   /// The value of a plain (unquoted) scalar: text stays text; nothing is converted by YAML 1.1 rules.
   static func plainValue(_ text: String) -> DocumentValue {
-    switch text {
-    case "", "~", "null", "Null", "NULL": return .null
-    case "true", "True", "TRUE": return .bool(true)
-    case "false", "False", "FALSE": return .bool(false)
-    default: return isNumberLike(text) ? .number(text) : .string(text)
+    let lead = text.utf8.first ?? 0
+    // Only the words below, by their first letter; other values skip comparing with each.
+    if text.utf8.count <= 5 && (lead == 0 || lead == UInt8(ascii: "~") || lead | 0x20 == UInt8(ascii: "n")
+      || lead | 0x20 == UInt8(ascii: "t") || lead | 0x20 == UInt8(ascii: "f")) {
+      switch text {
+      case "", "~", "null", "Null", "NULL": return .null
+      case "true", "True", "TRUE": return .bool(true)
+      case "false", "False", "FALSE": return .bool(false)
+      default: break
+      }
     }
+    return isNumberLike(text) ? .number(text) : .string(text)
   }
 
   /// Whether YAML (1.1 or 1.2) would read `text` as a number: decimal, octal `0o`/leading zero, hex,
   /// binary, with `_` separators, fractions, exponents, `.inf`, `.nan`. Such literals are kept as
   /// `.number` so that the schema can refuse the ambiguous ones instead of guessing.
   static func isNumberLike(_ text: String) -> Bool {
-    var s = Substring(text)
-    if s.first == "-" || s.first == "+" { s = s.dropFirst() }
-    if [".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"].contains(s) { return true }
-    for (prefix, digits) in [("0x", "0123456789abcdefABCDEF_"), ("0o", "01234567_"), ("0b", "01_")] where s.hasPrefix(prefix) {
-      let rest = s.dropFirst(2)
-      return !rest.isEmpty && rest.allSatisfy { digits.contains($0) }
+    var copy = text
+    return copy.withUTF8 { isNumberLike(utf8: $0) }
+  }
+
+  /// The same over UTF-8 bytes (every plain value passes here: no allocation, no `Character`).
+  private static func isNumberLike(utf8 u: UnsafeBufferPointer<UInt8>) -> Bool {
+    func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    let n = u.count
+    var i = 0
+    if i < n && (u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+")) { i += 1 }
+    guard i < n, isDigit(u[i]) || u[i] == UInt8(ascii: ".") else { return false }
+    if n - i == 4 && u[i] == UInt8(ascii: ".") {
+      let word = String(decoding: UnsafeBufferPointer(rebasing: u[(i + 1)...]), as: UTF8.self)
+      if ["inf", "Inf", "INF", "nan", "NaN", "NAN"].contains(word) { return true }
+    }
+    if n - i > 2 && u[i] == UInt8(ascii: "0") {
+      let allowed: ((UInt8) -> Bool)? = switch u[i + 1] {
+      case UInt8(ascii: "x"): { isDigit($0) || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "f")) || $0 == UInt8(ascii: "_") }
+      case UInt8(ascii: "o"): { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7")) || $0 == UInt8(ascii: "_") }
+      case UInt8(ascii: "b"): { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") || $0 == UInt8(ascii: "_") }
+      default: nil
+      }
+      if let allowed { return UnsafeBufferPointer(rebasing: u[(i + 2)...]).allSatisfy(allowed) }
     }
     var sawDigit = false
-    var i = s.startIndex
     func scanDigits() {
-      while i < s.endIndex, s[i].isASCII, s[i].isNumber || s[i] == "_" {
-        if s[i] != "_" { sawDigit = true }
-        i = s.index(after: i)
+      while i < n && (isDigit(u[i]) || u[i] == UInt8(ascii: "_")) {
+        if u[i] != UInt8(ascii: "_") { sawDigit = true }
+        i += 1
       }
     }
     scanDigits()
-    if i < s.endIndex && s[i] == "." { i = s.index(after: i); scanDigits() }
+    if i < n && u[i] == UInt8(ascii: ".") { i += 1; scanDigits() }
     guard sawDigit else { return false }
-    if i < s.endIndex && (s[i] == "e" || s[i] == "E") {
-      i = s.index(after: i)
-      if i < s.endIndex && (s[i] == "+" || s[i] == "-") { i = s.index(after: i) }
+    if i < n && (u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E")) {
+      i += 1
+      if i < n && (u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-")) { i += 1 }
       let before = i
-      while i < s.endIndex, s[i].isASCII, s[i].isNumber { i = s.index(after: i) }
+      while i < n && isDigit(u[i]) { i += 1 }
       if i == before { return false }
     }
-    return i == s.endIndex
+    return i == n
   }
 
   // MARK: line helpers
@@ -378,8 +424,7 @@ struct YAMLParser {
   mutating func nextContentRow() throws(DocumentError) -> Int? {
     while row < lines.count {
       let line = lines[row]
-      var c = 0
-      while c < line.count && line[c] == " " { c += 1 }
+      let c = indents[row]
       if c < line.count && line[c] == "\t" {
         var rest = c
         while rest < line.count && (line[rest] == "\t" || line[rest] == " ") { rest += 1 }
@@ -388,7 +433,7 @@ struct YAMLParser {
         }
       }
       if c < line.count && line[c] != "#" && line[c] != "\t" {
-        if c == 0 && started && (isMarker(row, "---") || isMarker(row, "...")) {
+        if c == 0 && started && (isMarker(row, "-") || isMarker(row, ".")) {
           throw error(row, 0, "a second YAML document ('\(text(row, 0, 3))') is not supported: one file holds one desired state")
         }
         if c == 0 && line[0] == "%" { throw error(row, 0, "YAML directives ('%...') are not supported") }
@@ -399,29 +444,25 @@ struct YAMLParser {
     return nil
   }
 
-  func isMarker(_ r: Int, _ marker: String) -> Bool {
-    let m = Array(marker.unicodeScalars)
+  /// Whether row `r` is `---` or `...` (three `mark`s), alone or followed by a space.
+  func isMarker(_ r: Int, _ mark: Unicode.Scalar) -> Bool {
     let line = lines[r]
-    return line.count >= 3 && Array(line[0..<3]) == m && (line.count == 3 || line[3] == " ")
+    return line.count >= 3 && line[0] == mark && line[1] == mark && line[2] == mark && (line.count == 3 || line[3] == " ")
   }
 
-  func indent(_ r: Int) -> Int {
-    var c = 0
-    while c < lines[r].count && lines[r][c] == " " { c += 1 }
-    return c
-  }
+  func indent(_ r: Int) -> Int { indents[r] }
 
   func isDash(_ r: Int, _ c: Int) -> Bool {
     let line = lines[r]
-    return c < line.count && line[c] == "-" && (c + 1 == line.count || line[c + 1] == " ")
+    return c < line.count && line[c].value == 0x2D && (c + 1 == line.count || line[c + 1].value == 0x20)  // "- "
   }
 
   /// Nothing but spaces and perhaps a comment from column `c` on.
   func restIsBlank(_ r: Int, _ c: Int) -> Bool {
     let line = lines[r]
     var i = c
-    while i < line.count && line[i] == " " { i += 1 }
-    return i == line.count || line[i] == "#"
+    while i < line.count && line[i].value == 0x20 { i += 1 }
+    return i == line.count || line[i].value == 0x23  // "#"
   }
 
   func expectLineEnd(_ r: Int, _ c: Int) throws(DocumentError) {
@@ -429,7 +470,7 @@ struct YAMLParser {
     var i = c
     while i < line.count && line[i] == " " { i += 1 }
     guard i == line.count || (line[i] == "#" && i > c) else {
-      throw error(r, i, "unexpected text after the value: '\(text(r, i, line.count))'")
+      throw error(r, i, "unexpected text after the value: '\(Document.echo(text(r, i, line.count)))'")
     }
   }
 
@@ -445,10 +486,13 @@ struct YAMLParser {
       return (key, i)
     }
     if line[c] == "[" || line[c] == "{" { return nil }
+    // Integer compares, not scalar literals: this loop sees every key character (debug builds
+    // make each literal a call).
     var i = c
     while i < line.count {
-      if line[i] == "#" && i > c && line[i - 1] == " " { return nil }
-      if line[i] == ":" && (i + 1 == line.count || line[i + 1] == " ") {
+      let value = line[i].value
+      if value == 0x23 && i > c && line[i - 1].value == 0x20 { return nil }  // " #"
+      if value == 0x3A && (i + 1 == line.count || line[i + 1].value == 0x20) {  // ": " or ":" at the end
         var end = i
         while end > c && line[end - 1] == " " { end -= 1 }
         if line[c] == "?" { throw error(r, c, "complex keys ('? ') are not supported") }
@@ -461,6 +505,9 @@ struct YAMLParser {
   }
 
   func refuseUnsupported(_ s: Unicode.Scalar, _ r: Int, _ c: Int) throws(DocumentError) {
+    // Letters and digits start most values: answer them without matching each indicator.
+    let v = s.value
+    if (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) { return }
     switch s {
     case "&", "*": throw error(r, c, "anchors and aliases ('&name', '*name') are not supported; write the value out")
     case "!": throw error(r, c, "tags ('!type') are not supported; quote the value if it starts with '!'")
@@ -474,7 +521,7 @@ struct YAMLParser {
   func text(_ r: Int, _ from: Int, _ to: Int) -> String {
     var end = min(to, lines[r].count)
     while end > from && lines[r][end - 1] == " " { end -= 1 }
-    return String(String.UnicodeScalarView(lines[r][min(from, end)..<end]))
+    return Document.string(lines[r], min(from, end), end)
   }
 
   mutating func enter(_ r: Int, _ c: Int) throws(DocumentError) {

@@ -156,13 +156,13 @@ public struct RootedSysfs: Sysfs {
   /// The whole content of a file the user named (`-f FILE`, outside the host root): links followed
   /// as the user meant them, but only a regular file is read (a FIFO would block, a device never
   /// ends), and at most `limit` bytes.
-  public static func readUserFile(_ path: String, limit: Int) throws(SysfsError) -> String {
+  public static func readUserFile(_ path: String, limit: Int) throws(SysfsError) -> [UInt8] {
     var mode: UInt32 = 0
     let fd = path.withCString { hostfile_open(AT_FDCWD, $0, 0, 0, 1, &mode) }
     if fd == Int32(HOSTFILE_NOT_REGULAR) { throw SysfsError(.read, path: path, cause: .notRegularFile(SysfsError.kind(mode: mode))) }
     if fd < 0 { throw SysfsError(.read, path: path, cause: .errno(Errno(rawValue: -fd))) }
     defer { close(fd) }
-    return String(decoding: try readAll(fd, limit: limit, path: path), as: UTF8.self)
+    return try readAll(fd, limit: limit, path: path)
   }
 
   /// Up to `limit` bytes from `fd`, to its end; longer is an error, never a larger allocation.
