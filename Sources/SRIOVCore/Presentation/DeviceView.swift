@@ -103,10 +103,10 @@ extension DeviceReport {
     }
     let title = [d.address.description, vendorName, deviceName].compactMap { $0 }.joined(separator: " ")
     let width = lines.map(\.0.count).max() ?? 0
-    var out = title + "\n"
+    var out = TerminalText.line(title)
     for (key, value) in lines {
       let label = key.isEmpty ? String(repeating: " ", count: width + 1) : key + ":" + String(repeating: " ", count: width - key.count)
-      out += "  " + label + "  " + value + "\n"
+      out += "  " + label + "  " + TerminalText.line(value)
     }
     if !vfs.isEmpty { out += "  vfs:\n" }
     for vf in vfs {
@@ -114,7 +114,7 @@ extension DeviceReport {
         "vf \(vf.index)", vf.device.address.description, vf.device.driver ?? "no driver", joined(vf.netdevs),
         "group " + orUnknown(vf.device.iommuGroup),
       ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
-      out += "    " + parts.joined(separator: "  ") + "\n"
+      out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     return out
