@@ -61,6 +61,7 @@ extension DeviceReport {
       ("enabled_vfs", .optional(state?.numVFs)),
       ("drivers_autoprobe", .optional(state?.driversAutoprobe)),
       ("vfs", .array(vfs.map(ListReport.json))),
+      ("extra_virtfn_links", VFLinkView.extraLinksJSON(state)),
     ])
   }
 
@@ -116,6 +117,7 @@ extension DeviceReport {
       ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
       out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
+    if let note = device.sriov?.linkNote(pf: device.address) { out += "  " + TerminalText.line(note) }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     return out
   }
