@@ -37,17 +37,6 @@ public struct SRIOVState: Hashable, Sendable {
 
   /// `virtfn` links missing below `sriov_numvfs` (an interrupted create, a kernel still adding VFs).
   public var missingVFCount: Int { max(0, numVFs - vfs.count) }
-
-  /// What text output says about `virtfn` links that do not match `sriov_numvfs`; nil when they do.
-  public func linkNote(pf: PCIAddress) -> String? {
-    var parts: [String] = []
-    if missingVFCount > 0 { parts.append("sriov_numvfs is \(numVFs) but only \(vfs.count) virtfn links exist") }
-    if !extraVFLinks.isEmpty {
-      let links: String = extraVFLinks.map { "virtfn\($0.index) -> \($0.address)" }.joined(separator: ", ")
-      parts.append("virtfn links beyond sriov_numvfs \(numVFs), not listed as VFs: \(links)")
-    }
-    return parts.isEmpty ? nil : "note: \(pf): " + parts.joined(separator: "; ")
-  }
 }
 
 public enum DeviceKind: String, Sendable {

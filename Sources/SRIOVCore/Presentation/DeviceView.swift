@@ -117,7 +117,7 @@ extension DeviceReport {
       ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
       out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
-    if let note = device.sriov?.linkNote(pf: device.address) { out += "  " + TerminalText.line(note) }
+    if let note = VFLinkView.note(device.sriov, pf: device.address) { out += "  " + TerminalText.line(note) }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     return out
   }

@@ -61,7 +61,7 @@ extension ListReport {
         ])
       }
     }
-    let notes = entries.compactMap { $0.device.sriov?.linkNote(pf: $0.device.address) }
+    let notes = entries.compactMap { VFLinkView.note($0.device.sriov, pf: $0.device.address) }
       + (showVFs ? entries.compactMap { $0.vfSettings?.note } : [])
     return table.rendered() + notes.map { $0 + "\n" }.joined()
   }

@@ -8,4 +8,16 @@ enum VFLinkView {
       .object([("index", .int(link.index)), ("address", .string(link.address.description))])
     })
   }
+
+  /// The text note for `virtfn` links that do not match `sriov_numvfs`; nil when they match.
+  static func note(_ state: SRIOVState?, pf: PCIAddress) -> String? {
+    guard let state else { return nil }
+    var parts: [String] = []
+    if state.missingVFCount > 0 { parts.append("sriov_numvfs is \(state.numVFs) but only \(state.vfs.count) virtfn links exist") }
+    if !state.extraVFLinks.isEmpty {
+      let links: String = state.extraVFLinks.map { "virtfn\($0.index) -> \($0.address)" }.joined(separator: ", ")
+      parts.append("virtfn links beyond sriov_numvfs \(state.numVFs), not listed as VFs: \(links)")
+    }
+    return parts.isEmpty ? nil : "note: \(pf): " + parts.joined(separator: "; ")
+  }
 }
