@@ -105,6 +105,23 @@ struct TerminalEscapeTests {
     }
   }
 
+  /// A note line built from a netdev name without escaping it: only the CLI's last pass over text
+  /// output (`Output.report`) stands between the name and the terminal.
+  @Test func theLastPassCatchesWhatARendererMisses() throws {
+    try withTempCopy(of: "x710-vf-settings") { root in
+      let fm = FileManager.default
+      let function = "/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0"
+      try fm.moveItem(atPath: root + function + "/net/enp59s0f0", toPath: root + function + "/net/" + Self.pfNetdev)
+      try fm.removeItem(atPath: root + "/sys/class/net/enp59s0f0")
+      try fm.createSymbolicLink(atPath: root + "/sys/class/net/" + Self.pfNetdev, withDestinationPath: "../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/net/" + Self.pfNetdev)
+      let r = try runCLI(["--root", root, "list", "--vfs"])
+      #expect(r.status == 0, "\(r.stderr)")
+      // The stored settings are keyed by the old name: the note names the new one.
+      #expect(r.stdout.contains("note: \(TerminalText.escaped(Self.pfNetdev)): VF settings unavailable"), "\(r.stdout)")
+      #expect(Self.rawControls(r.stdout) == [])
+    }
+  }
+
   @Test func theTableStaysAlignedAroundEscapedNames() throws {
     try Self.withHostileTree { root in
       let r = try runCLI(["--root", root, "list", "--vfs"])
