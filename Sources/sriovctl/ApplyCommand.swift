@@ -40,7 +40,7 @@ struct ApplyState: ParsableCommand {
     // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
     let apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
-    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    Output.report(json: global.json, outcome.json(), text: outcome.text())
     if let error = outcome.error { throw error }
     if detailedExitcode && outcome.changed { throw ExitCode(2) }
   }
@@ -75,6 +75,6 @@ struct PersistState: ParsableCommand {
     let (_, text) = try DesiredState.load(path: file)
     let root = HostRoot.path(option: global.root, environment: Process.environment)
     let outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun)
-    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    Output.report(json: global.json, outcome.json(), text: outcome.text())
   }
 }

@@ -33,6 +33,6 @@ struct Capture: ParsableCommand {
     let settings = try host.vfSettingsSource().map { VFSettingsCapture(control: $0.control, encode: VFSettingsDump.encode) }
     let options = CaptureOptions(anonymize: anonymize, vfSettings: settings)
     let report = try HostCapture.capture(host: host, into: directory, options: options)
-    Output.write(global.json ? report.json().rendered() : report.text())
+    Output.report(json: global.json, report.json(), text: report.text())
   }
 }

@@ -39,7 +39,7 @@ struct Check: ParsableCommand {
   func run() throws {
     let refs = try devices.map { text throws in try DeviceRef(parsing: text) }
     let report = try CheckReport.build(host: try global.host(environment: Process.environment), devices: refs)
-    Output.write(global.json ? report.json(strict: strict).rendered() : report.text())
+    Output.report(json: global.json, report.json(strict: strict), text: report.text())
     if !report.ok(strict: strict) { throw ExitCode.failure }
   }
 }

@@ -33,7 +33,7 @@ struct List: ParsableCommand {
   static func run(root: String?, json: Bool, vfs: Bool, all: Bool) throws {
     let host = try GlobalOptions.host(root: root, environment: Process.environment)
     let report = try ListReport.build(host: host, showVFs: vfs, allNICs: all)
-    Output.write(json ? report.json().rendered() : report.text())
+    Output.report(json: json, report.json(), text: report.text())
   }
 }
 
@@ -68,6 +68,6 @@ struct Show: ParsableCommand {
   func run() throws {
     let ref = try DeviceRef(parsing: device)
     let report = try DeviceReport.build(host: try global.host(environment: Process.environment), device: ref)
-    Output.write(global.json ? report.json().rendered() : report.text())
+    Output.report(json: global.json, report.json(), text: report.text())
   }
 }

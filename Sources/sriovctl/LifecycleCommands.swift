@@ -8,7 +8,7 @@ import SRIOVCore
 /// Prints a lifecycle outcome (text or JSON), then fails with its error when it has one.
 private func finish(_ outcome: LifecycleOutcome, json: Bool, progress: ProgressLine? = nil) throws {
   progress?.close()
-  Output.write(json ? outcome.json().rendered() : outcome.text())
+  Output.report(json: json, outcome.json(), text: outcome.text())
   if let error = outcome.error { throw error }
 }
 

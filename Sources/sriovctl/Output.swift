@@ -5,9 +5,22 @@ import SRIOVCore
 
 /// The process's edges: stdout, stderr and the environment.
 enum Output {
+  /// Text as it is: JSON (which escapes by its own rules) and the tool's own fixed text.
   static func write(_ text: String) {
     fputs(text, stdout)
     fflush(stdout)
+  }
+
+  /// A text report: the last pass over everything a renderer built from host names. The renderers
+  /// escape each name (a newline in one must not start a line); this pass catches any they missed,
+  /// keeping only the renderer's own line breaks.
+  static func text(_ text: String) {
+    write(TerminalText.escaped(text, keepingLineBreaks: true))
+  }
+
+  /// The one choice every reporting command makes: its JSON document, or its text report.
+  static func report(json: Bool, _ document: @autoclosure () -> JSON, text report: @autoclosure () -> String) {
+    if json { write(document().rendered()) } else { text(report()) }
   }
 
   static func error(_ message: String, hint: String?) {

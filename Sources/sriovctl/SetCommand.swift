@@ -46,7 +46,7 @@ struct SetVF: ParsableCommand {
       linkState: linkState, minRate: minRate, maxRate: maxRate)
     let host = try global.host(environment: Process.environment)
     let outcome = try VFSettingsCommand.run(host: host, pf: ref, vf: vf, request: request, dryRun: dryRun)
-    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    Output.report(json: global.json, outcome.json(), text: outcome.text())
     if let error = outcome.error { throw error }
   }
 }

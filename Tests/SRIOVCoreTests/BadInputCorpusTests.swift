@@ -185,10 +185,10 @@ struct BadInputCorpusTests {
           // A capture of a tree that `list` cannot read either reads the same, or says what it left out.
           let live = try runHostile(["--root", root, "list", "--vfs"], cwd: root)
           let copy = try runHostile(["--root", capture, "list", "--vfs"], cwd: root)
-          if copy.status != live.status {
+          if copy.status != live.status || copy.stdout != live.stdout {
             let manifest = try JSONValue(parsing: String(contentsOfFile: capture + "/sriovctl/capture.json", encoding: .utf8))
             #expect(manifest["capture"]?["unreadable"]?.array?.isEmpty == false,
-              "\(damage): capture reads differently (\(copy.status) vs \(live.status)) and does not say why")
+              "\(damage): capture reads differently (\(copy.status) vs \(live.status), \(copy.stdout) vs \(live.stdout)) and does not say why")
           }
         }
       }

@@ -32,7 +32,7 @@ private let deviceKeys: Set<String> = [
 ]
 private let listKeys: Set<String> = [
   "address", "vendor_id", "device_id", "vendor_name", "device_name", "driver", "netdevs", "numa_node", "sriov_capable",
-  "total_vfs", "num_vfs", "drivers_autoprobe", "iommu_group", "vfs", "vf_settings",
+  "total_vfs", "num_vfs", "drivers_autoprobe", "iommu_group", "vfs", "vf_settings", "extra_virtfn_links",
 ]
 
 /// Runs a command that must succeed and returns its decoded JSON.

@@ -36,8 +36,11 @@ struct VFCountPlannerTests {
   }
 
   @Test func equalCountPlansNothing() throws {
-    let plan = try VFCountChange.plan(pf(num: 4), to: 4)
+    let plan = try VFCountChange.plan(pf(num: 4, vfs: (0..<4).map { vf($0, "iavf") }), to: 4)
     #expect(plan.isNoop)
+    // Only when the VFs are there: otherwise nothing to write but two to wait for.
+    let interrupted = try VFCountChange.plan(pf(num: 4, vfs: [vf(0, "iavf"), vf(1, "iavf")]), to: 4)
+    #expect(!interrupted.isNoop && interrupted.writes.isEmpty && interrupted.awaitsVFs == 2)
   }
 
   @Test func aboveTotalIsRefusedNamingBothNumbers() {

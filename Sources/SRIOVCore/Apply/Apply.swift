@@ -197,7 +197,12 @@ public struct Apply {
 
     case .count(let planned):
       let observed = try lifecycle.observePF(planned.pf)
-      if observed.numVFs == planned.to { return (false, nil) }
+      if observed.numVFs == planned.to {
+        // Nothing to write; VFs the count has but sysfs does not show yet are waited for (issue 15).
+        guard planned.to > 0, observed.missingVFs > 0 else { return (false, nil) }
+        if let error = lifecycle.awaitMissingVFs(observed, timeout: timeout, progress: nil) { throw error }
+        return (false, nil)
+      }
       let change = try VFCountChange.plan(observed, to: planned.to, options: .init(driver: planned.driver, force: true))
       var result = LifecycleOutcome(device: planned.pf, dryRun: false, planned: change.writes,
         destroys: change.destroys.map(\.address), summary: "")

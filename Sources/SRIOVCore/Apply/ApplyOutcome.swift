@@ -76,13 +76,13 @@ public struct ApplyOutcome: Sendable {
   public func text() -> String {
     var out = ""
     if dryRun {
-      out += "\(source): \(summary)\(steps.isEmpty ? "" : "; would do, in order:")\n"
-      for step in steps { out += "  \(step.action)\n" }
+      out += TerminalText.line("\(source): \(summary)\(steps.isEmpty ? "" : "; would do, in order:")")
+      for step in steps { out += TerminalText.line("  \(step.action)") }
       let destroyed = destroys
       if !destroyed.isEmpty {
-        out += "this destroys \(destroyed.count) VF(s), which cannot be undone: \(destroyed.map(\.description).joined(separator: " "))\n"
+        out += TerminalText.line("this destroys \(destroyed.count) VF(s), which cannot be undone: \(destroyed.map(\.description).joined(separator: " "))")
       }
-      for refusal in refusals { out += "refused without --force: \(refusal.message)\n" }
+      for refusal in refusals { out += TerminalText.line("refused without --force: \(refusal.message)") }
       return out
     }
     for step in steps {
@@ -95,9 +95,9 @@ public struct ApplyOutcome: Sendable {
       case .rollbackFailed: label = "NOT rolled back"
       case .skipped: label = "skipped"
       }
-      out += "\(label) \(step.action)" + (step.note.map { ": \($0)" } ?? "") + "\n"
+      out += TerminalText.line("\(label) \(step.action)" + (step.note.map { ": \($0)" } ?? ""))
     }
-    out += "\(source): \(summary)\n"
+    out += TerminalText.line("\(source): \(summary)")
     return out
   }
 

@@ -79,6 +79,8 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .autoprobe(let pf, let from, let to):
       return "\(pf): sriov_drivers_autoprobe \(from ? 1 : 0) -> \(to ? 1 : 0)"
+    case .count(let change) where change.from == change.to:
+      return "\(change.pf): \(change.missingVFsText ?? "VFs \(change.to)"): wait for them"
     case .count(let change):
       var line = "\(change.pf): VFs \(change.from) -> \(change.to)"
       if let driver = change.driver { line += ", new VFs bound to \(driver) race-free" }
@@ -193,7 +195,11 @@ public struct ApplyPlan: Sendable {
         throw fail(".vfs.count", error.problem, hint: error.hint)
       }
       counts.append(.count(change))
+    } else if pf.missingVFs > 0 {
+      // The count is right but VFs are missing (an interrupted create): a step that waits for them.
+      counts.append(.count(try VFCountChange.plan(pf, to: target)))
     }
+    let observedVFs: [Int: ObservedVF] = Dictionary(pf.vfs.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
 
     // 2. bindings: VFs the count change did not bind.
     for index in 0..<target {
@@ -202,9 +208,10 @@ public struct ApplyPlan: Sendable {
         if uniform == nil { binds.append(.bind(pf: pf.address, vf: index, address: nil, from: nil, to: driver)) }
         continue
       }
-      guard let vf = pf.vfs.first(where: { $0.index == index }) else {
-        throw fail(".vfs", "VF \(index) has no virtfn\(index) link although sriov_numvfs is \(pf.numVFs)",
-          hint: "the kernel may still be creating VFs; retry in a moment")
+      guard let vf = observedVFs[index] else {
+        // Missing: the count step waits for it; then it is bound by index, like a new VF.
+        binds.append(.bind(pf: pf.address, vf: index, address: nil, from: nil, to: driver))
+        continue
       }
       let change: DriverChange
       do {

@@ -11,7 +11,9 @@ public struct CaptureReport: Sendable {
   public let anonymized: Bool
   public let devices: [(address: PCIAddress, role: Role)]
   public let netdevs: [String]
-  /// Files the kernel refused (config space past 64 bytes without root, ...), with the reason.
+  /// What could not be copied whole, with why: files the kernel refused, entries of the wrong type
+  /// (a FIFO or directory where an attribute belongs), files over the size cap, links out of the root.
+  /// Such an entry is absent from the capture, never cut.
   public let unreadable: [String]
   /// PF interfaces whose netlink VF settings were stored; nil when there was no netlink step.
   public let vfSettingsPFs: [String]?
@@ -40,15 +42,16 @@ public struct CaptureReport: Sendable {
       guard !list.isEmpty else { continue }
       out += "  \(role.rawValue.replacingUnderscores): \(list.joined(separator: " "))\n"
     }
-    if !netdevs.isEmpty { out += "  netdevs: \(netdevs.joined(separator: " "))\n" }
+    if !netdevs.isEmpty { out += TerminalText.line("  netdevs: \(netdevs.joined(separator: " "))") }
     if let pfs = vfSettingsPFs {
       out += "  VF settings: \(pfs.isEmpty ? "none" : pfs.joined(separator: " "))\n"
     } else {
       out += "  VF settings: not captured (no netlink under this root and no stored dump)\n"
     }
     if !unreadable.isEmpty {
-      out += "  unreadable: \(unreadable.count) item(s), listed in \(directory)/\(HostCapture.manifestPath.components.joined(separator: "/"))"
-      out += " (config space past 64 bytes needs root)\n"
+      // Each one, so nobody takes the capture for complete; the manifest keeps them too.
+      out += TerminalText.line("  not copied (\(unreadable.count), also in \(directory)/\(HostCapture.manifestPath.components.joined(separator: "/"))):")
+      for item in unreadable { out += TerminalText.line("    " + item) }
     }
     out += "Read it with: sriovctl --root \(directory) list\n"
     return out

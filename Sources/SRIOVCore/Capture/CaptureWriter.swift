@@ -6,8 +6,9 @@ import Glibc
 
 /// Builds a capture in a fresh temporary directory beside the destination and renames it into
 /// place at the end, so a capture is either complete or absent. It only ever creates entries inside
-/// its own temporary directory (never following a link, never opening an existing file), and on
-/// failure removes exactly what it created.
+/// its own temporary directory (never following a link, never opening an existing file: files
+/// `O_CREAT|O_EXCL|O_NOFOLLOW`, directories `mkdir`, links `symlink`, all failing on an existing
+/// entry), and on failure or interruption removes exactly what it created.
 final class CaptureWriter {
   /// The destination as the user gave it.
   let destination: String
@@ -17,6 +18,9 @@ final class CaptureWriter {
   private var created: [String] = []
   private var directories: Set<HostPath> = [HostPath("")]
   private var committed = false
+  /// SIGINT/SIGTERM/SIGHUP held back from before the staging directory exists until it is renamed
+  /// into place or removed: each entry created first checks for one.
+  private let signals: DeferredSignals
 
   /// Refuses a destination that exists and is not an empty directory, or whose parent is missing.
   init(destination: String) throws {
@@ -27,6 +31,7 @@ final class CaptureWriter {
         hint: "name a new directory, e.g. sriovctl capture ./host-capture")
     }
     self.destination = dest
+    signals = DeferredSignals()
     var info = stat()
     if lstat(dest, &info) == 0 {
       let type: mode_t = info.st_mode & mode_t(S_IFMT)
@@ -56,12 +61,29 @@ final class CaptureWriter {
     staging = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
-  deinit { if !committed { discard() } }
+  deinit {
+    if !committed { discard() }
+    signals.release()
+  }
+
+  /// Throws when a held signal has arrived: the caller stops, `abandon()` removes the staging tree.
+  func checkInterrupted() throws {
+    guard let signal = signals.pending() else { return }
+    throw SRIOVError(destination, "capture interrupted by \(DeferredSignals.name(signal)): removed the unfinished capture \(staging)",
+      exitCode: 128 + signal)
+  }
+
+  /// Removes the staging tree, then lets a held signal through (it usually ends the process).
+  func abandon() {
+    if !committed { discard() }
+    signals.release()
+  }
 
   /// Makes `path` and its missing parents.
   func directory(_ path: HostPath) throws {
     guard !directories.contains(path) else { return }
     try directory(path.parent)
+    try checkInterrupted()
     let full = staging + path.description
     guard mkdir(full, 0o755) == 0 else { throw failure("create directory", path) }
     created.append(full)
@@ -71,6 +93,7 @@ final class CaptureWriter {
   /// A new regular file with exactly `bytes`.
   func file(_ path: HostPath, _ bytes: [UInt8]) throws {
     try directory(path.parent)
+    try checkInterrupted()
     let full = staging + path.description
     do {
       let fd = try FileDescriptor.open(
@@ -88,6 +111,7 @@ final class CaptureWriter {
   /// A relative symlink at `path` to `target` (both inside the capture).
   func link(_ path: HostPath, to target: HostPath) throws {
     try directory(path.parent)
+    try checkInterrupted()
     let full = staging + path.description
     guard symlink(Self.relative(from: path.parent, to: target), full) == 0 else { throw failure("create link", path) }
     created.append(full)
@@ -107,6 +131,7 @@ final class CaptureWriter {
         hint: "the destination appeared or changed while capturing; name a new directory")
     }
     committed = true
+    signals.release()
   }
 
   /// Removes what this writer created, newest first.
@@ -114,6 +139,7 @@ final class CaptureWriter {
     for path in created.reversed() {
       if unlink(path) != 0 { rmdir(path) }
     }
+    created = []
     rmdir(staging)
   }
 

@@ -43,14 +43,20 @@ public enum HostCapture {
       throw SRIOVError(host.root, "cannot capture it: not a directory tree", hint: "capture reads a real host root")
     }
     let writer = try CaptureWriter(destination: destination)
-    let walk = CaptureWalk(source: source, writer: writer, anonymizer: options.anonymize ? Anonymizer() : nil)
-    try walk.run(vfSettings: options.vfSettings)
-    let report = CaptureReport(
-      directory: writer.destination, anonymized: options.anonymize, devices: walk.roles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-      netdevs: walk.netdevs, unreadable: walk.unreadable, vfSettingsPFs: walk.vfSettingsPFs)
-    try writer.file(manifestPath, text: report.json().rendered())
-    try writer.commit()
-    return report
+    do {
+      let walk = CaptureWalk(source: source, writer: writer, anonymizer: options.anonymize ? Anonymizer() : nil)
+      try walk.run(vfSettings: options.vfSettings)
+      let report = CaptureReport(
+        directory: writer.destination, anonymized: options.anonymize, devices: walk.roles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+        netdevs: walk.netdevs, unreadable: walk.unreadable, vfSettingsPFs: walk.vfSettingsPFs)
+      try writer.file(manifestPath, text: report.json().rendered())
+      try writer.commit()
+      return report
+    } catch {
+      // Explicitly, not at deinit: the staging tree must be gone before a held signal is let through.
+      writer.abandon()
+      throw error
+    }
   }
 }
 
@@ -126,6 +132,7 @@ final class CaptureWalk {
     }
     var next = 0
     while next < queue.count {
+      try writer.checkInterrupted()  // a large host reads for a while before writing anything
       let a = queue[next]
       next += 1
       for bridge in try inventory.upstreamBridges(of: a) where inventory.exists(bridge) { add(bridge, .bridge) }
@@ -144,17 +151,22 @@ final class CaptureWalk {
     if real != link { try writer.link(link, to: real) }
     try writer.directory(real)
     for name in try source.list(real) {
+      let copiedLink = (Self.deviceLinks.contains(name) && name != "iommu") || name.hasPrefix(L.virtfnPrefix)
       switch kind(real, name) {
       case .file where Self.deviceAttributes.contains(name):
         guard var bytes = readBytes(real, name) else { continue }
         if name == "config", let anonymizer { bytes = anonymizer.config(bytes) }
         try writer.file(real.appending(name), bytes)
-      case .link where Self.deviceLinks.contains(name) && name != "iommu", .link where name.hasPrefix(L.virtfnPrefix):
+      case .link where copiedLink:
         guard let target = try? source.readLinkIfPresent(real.appending(name)) else {
           unreadable.append(source.absolute(real.appending(name)) + ": link leads out of the root")
           continue
         }
         try writer.link(real.appending(name), to: target)
+      case let found where Self.deviceAttributes.contains(name) || copiedLink:
+        // An allow-listed name of another type (a FIFO, a directory, a link where a file belongs):
+        // never silently left out, or the capture answers differently with nobody told why.
+        notCopied(real, name, found, expected: copiedLink ? "a link" : "a regular file")
       default: continue
       }
     }
@@ -204,7 +216,10 @@ final class CaptureWalk {
       let entry = L.classIOMMU.appending(unit)
       var real = entry
       if kind(L.classIOMMU, unit) == .link {
-        guard let target = try? source.readLinkIfPresent(entry) else { continue }
+        guard let target = try? source.readLinkIfPresent(entry) else {
+          unreadable.append(source.absolute(entry) + ": link leads out of the root or nowhere")
+          continue
+        }
         real = target
         try writer.link(entry, to: target)
       }
@@ -227,13 +242,18 @@ final class CaptureWalk {
   /// Interfaces of captured functions only (not `lo`, not other NICs).
   private func copyNetdevs() throws {
     for name in try source.listIfPresent(L.classNet) {
-      guard kind(L.classNet, name) == .link, let target = try? source.readLinkIfPresent(L.classNet.appending(name)),
-        let owner = Inventory.nearestPCIAddress(in: target), roles[owner] != nil
-      else { continue }
+      guard kind(L.classNet, name) == .link else { continue }
+      guard let target = try? source.readLinkIfPresent(L.classNet.appending(name)) else {
+        unreadable.append(source.absolute(L.classNet.appending(name)) + ": link leads out of the root or nowhere")
+        continue
+      }
+      guard let owner = Inventory.nearestPCIAddress(in: target), roles[owner] != nil else { continue }
       try writer.link(L.classNet.appending(name), to: target)
       try writer.directory(target)
       netdevs.append(name)
-      for attribute in try source.listIfPresent(target) where Self.netdevAttributes.contains(attribute) && kind(target, attribute) == .file {
+      for attribute in try source.listIfPresent(target) where Self.netdevAttributes.contains(attribute) {
+        let found = kind(target, attribute)
+        guard found == .file else { notCopied(target, attribute, found, expected: "a regular file"); continue }
         guard var bytes = readBytes(target, attribute) else { continue }
         if attribute == "address", let anonymizer { bytes = Array(anonymizer.macLine(String(decoding: bytes, as: UTF8.self)).utf8) }
         try writer.file(target.appending(attribute), bytes)
@@ -248,7 +268,12 @@ final class CaptureWalk {
       let text = String(decoding: cmdline, as: UTF8.self)
       try writer.file(L.procCmdline, text: anonymizer?.cmdline(text) ?? text)
     }
-    if let cpuinfo = try? source.readIfPresent(L.procCpuinfo, limit: HostFileLimits.text) {
+    let cpuinfo: String?
+    do { cpuinfo = try source.readIfPresent(L.procCpuinfo, limit: HostFileLimits.text) } catch {
+      unreadable.append("\(source.absolute(L.procCpuinfo)): \(error)")
+      cpuinfo = nil
+    }
+    if let cpuinfo {
       let flags: Substring? = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }
       try writer.file(L.procCpuinfo, text: flags.map { String($0) + "\n" } ?? "")
     }
@@ -259,7 +284,9 @@ final class CaptureWalk {
     for module in try source.listIfPresent(modules) where module.hasPrefix("vfio") {
       let parameters = modules.appending(module).appending("parameters")
       try writer.directory(modules.appending(module))
-      for parameter in try source.listIfPresent(parameters) where kind(parameters, parameter) == .file {
+      for parameter in try source.listIfPresent(parameters) {
+        let found = kind(parameters, parameter)
+        guard found == .file else { notCopied(parameters, parameter, found, expected: "a regular file"); continue }
         guard let bytes = readBytes(parameters, parameter) else { continue }
         try writer.file(parameters.appending(parameter), bytes)
       }
@@ -304,32 +331,75 @@ final class CaptureWalk {
     return .other
   }
 
+  /// Records an allow-listed entry that is not what it should be, and why it is not in the capture.
+  private func notCopied(_ dir: HostPath, _ name: String, _ found: Kind, expected: String) {
+    guard found != .missing, let real = try? source.realPath(dir) else { return }
+    let full = source.absolute(real.appending(name))
+    unreadable.append("\(full): \(Self.describe(full)) where \(expected) belongs; not copied")
+  }
+
+  /// What kind of entry `path` is, in words (not following a link).
+  static func describe(_ path: String) -> String {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return "an entry that cannot be examined" }
+    switch info.st_mode & mode_t(S_IFMT) {
+    case mode_t(S_IFREG): return "a regular file"
+    case mode_t(S_IFDIR): return "a directory"
+    case mode_t(S_IFLNK): return "a link"
+    case mode_t(S_IFIFO): return "a FIFO"
+    case mode_t(S_IFSOCK): return "a socket"
+    case mode_t(S_IFCHR): return "a character device"
+    case mode_t(S_IFBLK): return "a block device"
+    default: return "an entry of unknown type"
+    }
+  }
+
+  /// The most a copied file may hold: a sysfs attribute is one page (64 KiB on some architectures),
+  /// config space 4 KiB, `proc/cmdline` at most a page. Anything larger is not a file capture copies.
+  static let fileCap = 1 << 16
+
   func readBytes(_ path: HostPath) -> [UInt8]? {
     guard let name = path.lastComponent else { return nil }
     return readBytes(path.parent, name)
   }
 
-  /// The bytes of a regular file (never through a link), as far as the kernel lets us read them;
-  /// nil (and a note) when it refuses, nil when absent.
+  /// The whole content of a regular file (never through a link), or nil: absent (silently), or not
+  /// copied whole (listed in `unreadable` with why: the kernel refused, not a regular file, larger
+  /// than `fileCap`). Never a part: a cut file would answer differently from the host.
   func readBytes(_ dir: HostPath, _ name: String) -> [UInt8]? {
     guard let real = try? source.realPath(dir) else { return nil }
     let full = source.absolute(real.appending(name))
+    // Looked at before opening: opening a device node or FIFO can block or act on hardware.
+    let found = kind(real, name)
+    if found == .missing { return nil }
+    guard found == .file else {
+      unreadable.append("\(full): \(Self.describe(full)) where a regular file belongs; not copied")
+      return nil
+    }
     do {
       let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
       defer { try? fd.close() }
+      // And checked again on the open file: the entry may have been replaced in between.
+      var info = stat()
+      guard fstat(fd.rawValue, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
+        unreadable.append("\(full): not a regular file once opened; not copied")
+        return nil
+      }
       var result: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 4096)
-      // Bounded: sysfs attributes are a page; config space is 4 KiB.
-      while result.count < 1 << 20 {
+      while true {
         let count = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-        if count == 0 { break }
+        if count == 0 { return result }
         result.append(contentsOf: buffer[0..<count])
+        if result.count > Self.fileCap {
+          unreadable.append("\(full): larger than \(Self.fileCap) bytes (not an attribute); not copied")
+          return nil
+        }
       }
-      return result
     } catch Errno.noSuchFileOrDirectory {
       return nil
     } catch {
-      unreadable.append("\(full): \(error)")
+      unreadable.append("\(full): \(error); not copied")
       return nil
     }
   }

@@ -29,17 +29,23 @@ public struct CheckReport: Sendable {
   public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
 
   public func text() -> String {
-    var subjects: [String] = []
-    for f in findings where !subjects.contains(f.subject) { subjects.append(f.subject) }
+    // Grouped by subject in order of first appearance, in one pass (a host check of thousands of
+    // VFs has thousands of subjects). Subjects, messages and hints name host things: escaped.
+    var order: [String] = []
+    var bySubject: [String: [Finding]] = [:]
+    for f in findings {
+      if bySubject[f.subject] == nil { order.append(f.subject) }
+      bySubject[f.subject, default: []].append(f)
+    }
     let checkWidth: Int = findings.map(\.check.count).max() ?? 0
     var out = ""
-    for subject in subjects {
-      out += subject + "\n"
-      for f in findings where f.subject == subject {
+    for subject in order {
+      out += TerminalText.line(subject)
+      for f in bySubject[subject] ?? [] {
         let label = f.severity.label.padding(7)
-        out += "  \(label)  \(f.check.padding(checkWidth))  \(f.message)\n"
+        out += TerminalText.line("  \(label)  \(f.check.padding(checkWidth))  \(f.message)")
         if f.severity != .pass, let hint = f.hint {
-          out += "  " + String(repeating: " ", count: 7 + 2 + checkWidth + 2) + "hint: \(hint)\n"
+          out += TerminalText.line("  " + String(repeating: " ", count: 7 + 2 + checkWidth + 2) + "hint: \(hint)")
         }
       }
     }

@@ -127,7 +127,7 @@ public struct Inventory: Sendable {
   public func sriovState(of address: PCIAddress) throws -> SRIOVState? {
     let parseCount = { (text: String) throws(ParseError) -> Int in try Self.integer(text, "a VF count") }
     guard let total = try optional(.sriovTotalVFs, of: address, "sriov_totalvfs", parseCount) else { return nil }
-    return SRIOVState(
+    var state = SRIOVState(
       totalVFs: total,
       numVFs: try required(.sriovNumVFs, of: address, "sriov_numvfs", parseCount),
       offset: try optional(.sriovOffset, of: address, "sriov_offset", parseCount),
@@ -138,6 +138,9 @@ public struct Inventory: Sendable {
         return text == "1"
       },
       vfs: try vfs(of: address))
+    // VFs are the links below sriov_numvfs; a link beyond is reported, never listed (issue 15).
+    (state.vfs, state.extraVFLinks) = SRIOVState.split(state.vfs, numVFs: state.numVFs)
+    return state
   }
 
   /// The PF's VFs from its `virtfnN` links, by index.

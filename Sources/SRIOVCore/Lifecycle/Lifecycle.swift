@@ -33,6 +33,9 @@ public struct Lifecycle: Sendable {
     if plan.isNoop {
       let bound: String = plan.driver.map { ", all bound to \($0)" } ?? ""
       summary = "already has \(count) VFs\(bound)"
+    } else if let missing = plan.missingVFsText {
+      summary = missing + "; " + (dryRun ? "would wait for them" : "waiting for them")
+        + (plan.writes.isEmpty ? "" : ", then \(dryRun ? "would bind" : "binding") them to \(plan.driver?.name ?? "?")")
     } else if plan.from == plan.to {
       summary = "has \(count) VFs; \(dryRun ? "would bind" : "binding") them to \(plan.driver?.name ?? "?")"
     } else if dryRun {
@@ -47,11 +50,23 @@ public struct Lifecycle: Sendable {
     let lock = try HostLock.acquire(sysfs)
     defer { withExtendedLifetime(lock) {} }
     // Another process may have changed the PF before we got the lock: plan again from what is there now.
-    let current = try observePF(pf)
+    var current = try observePF(pf)
+    var waited: String? = nil
+    if current.numVFs == count, count > 0, current.missingVFs > 0 {
+      // The count is right but VFs are missing: wait for them as after a write, then plan from what is there.
+      let missing = current.missingVFs
+      if let error = awaitMissingVFs(current, timeout: timeout, progress: progress) {
+        outcome.error = error
+        outcome.summary = error.message
+        return outcome
+      }
+      waited = "now has \(count) VFs (waited for \(missing) that sriov_numvfs counted but had no virtfn link)"
+      current = try observePF(pf)
+    }
     if current != observed {
       let (fresh, _) = try Self.plan(current, to: count, options: options, dryRun: false)
       outcome = LifecycleOutcome(device: pf, dryRun: false, planned: fresh.writes, destroys: fresh.destroys.map(\.address),
-        summary: fresh.isNoop ? "already has \(count) VFs" : summary)
+        summary: fresh.isNoop ? waited ?? "already has \(count) VFs" : summary)
       if fresh.isNoop { return outcome }
       execute(fresh, observed: current, into: &outcome, timeout: timeout, progress: progress)
       return outcome
@@ -303,6 +318,17 @@ public struct Lifecycle: Sendable {
       }
       clock.sleep(seconds: pollInterval)
     }
+  }
+
+  /// Waits for the VFs an equal count is missing (`observed.missingVFs`); the error says what is
+  /// there and how to recover from an interrupted `create`.
+  func awaitMissingVFs(_ observed: ObservedPF, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?) -> SRIOVError? {
+    let count = observed.numVFs
+    let waited = waitForVFs(observed.address, count: count, deadline: clock.now() + timeout, timeout: timeout, progress: progress)
+    guard waited.error != nil else { return nil }
+    return SRIOVError(observed.address.description,
+      "sriov_numvfs already \(count) but only \(waited.addresses.count) VFs present (virtfnN on the PF and physfn on each VF) after waiting \(Self.seconds(timeout)) s",
+      hint: "an interrupted create leaves this: 'sriovctl remove \(observed.address)' then create again; or retry with a longer --timeout")
   }
 
   func waitForDriver(_ vfs: [PCIAddress], driver: String, deadline: Double, timeout: Double) -> SRIOVError? {

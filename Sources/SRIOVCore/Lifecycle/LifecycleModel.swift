@@ -102,6 +102,12 @@ public struct ObservedPF: Hashable, Sendable {
     self.vfs = vfs
   }
 
+  /// VFs that `sriov_numvfs` counts but that have no `virtfnN` link (yet): after an interrupted
+  /// `create`, or while the kernel is still adding them. An equal count is done only when this is 0.
+  public var missingVFs: Int {
+    max(0, numVFs - Set(vfs.lazy.map(\.index).filter { $0 >= 0 && $0 < self.numVFs }).count)
+  }
+
   /// The driver most of this PF's VFs use (ties: the name first in order); nil when all are unbound.
   public var usualVFDriver: String? {
     var counts: [String: Int] = [:]

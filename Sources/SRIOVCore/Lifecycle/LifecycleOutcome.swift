@@ -57,21 +57,21 @@ public struct LifecycleOutcome: Sendable {
     var out = ""
     if dryRun {
       if planned.isEmpty {
-        out += "\(device): \(summary); nothing to write\n"
+        out += TerminalText.line("\(device): \(summary); nothing to write")
       } else {
-        out += "\(device): \(summary); would write, in order:\n"
-        for w in planned { out += "  \(w)\n" }
+        out += TerminalText.line("\(device): \(summary); would write, in order:")
+        for w in planned { out += TerminalText.line("  \(w)") }
         if !destroys.isEmpty {
           let list: String = destroys.map(\.description).joined(separator: " ")
-          out += "this destroys \(destroys.count) VF(s): \(list)\n"
+          out += TerminalText.line("this destroys \(destroys.count) VF(s): \(list)")
         }
       }
       return out
     }
-    out += "\(device): \(summary)\n"
-    for w in applied { out += "  wrote \(w)\n" }
-    for f in failed { out += "  FAILED \(f.write)\n" }
-    for w in skipped { out += "  skipped \(w)\n" }
+    out += TerminalText.line("\(device): \(summary)")
+    for w in applied { out += TerminalText.line("  wrote \(w)") }
+    for f in failed { out += TerminalText.line("  FAILED \(f.write)") }
+    for w in skipped { out += TerminalText.line("  skipped \(w)") }
     return out
   }
 }

@@ -11,8 +11,17 @@ public struct VFCountChange: Hashable, Sendable {
   public let destroys: [ObservedVF]
   /// The autoprobe write that undoes `writes`' first one, run even when a later step fails.
   public let restoreAutoprobe: SysfsWrite?
+  /// With the count already right: how many of its VFs have no `virtfnN` link yet, to wait for as
+  /// after a write (issue 15: an interrupted `create` left `sriov_numvfs` 4 and 2 links).
+  public var awaitsVFs: Int = 0
 
-  public var isNoop: Bool { writes.isEmpty }
+  /// Nothing to write and nothing to wait for: the PF has `to` VFs, all of them there.
+  public var isNoop: Bool { writes.isEmpty && awaitsVFs == 0 }
+
+  /// What the summary says when the count is right but VFs are missing.
+  public var missingVFsText: String? {
+    awaitsVFs > 0 ? "sriov_numvfs already \(to) but only \(to - awaitsVFs) VFs present" : nil
+  }
 
   public struct Options: Hashable, Sendable {
     public var driver: DriverName?
@@ -44,8 +53,10 @@ public struct VFCountChange: Hashable, Sendable {
           writes += change.writes.map(PlannedWrite.write)
         }
       }
-      return VFCountChange(pf: pf, from: observed.numVFs, to: target, driver: target > 0 ? options.driver : nil,
+      var change = VFCountChange(pf: pf, from: observed.numVFs, to: target, driver: target > 0 ? options.driver : nil,
         writes: writes, destroys: [], restoreAutoprobe: nil)
+      change.awaitsVFs = target > 0 ? observed.missingVFs : 0
+      return change
     }
     if target > 0 && observed.driver == nil {
       throw SRIOVError(subject, "cannot create \(target) VFs: no driver is bound to the PF",

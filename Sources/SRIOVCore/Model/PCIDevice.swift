@@ -17,7 +17,26 @@ public struct SRIOVState: Hashable, Sendable {
   public var stride: Int?
   public var vfDeviceID: PCIID?
   public var driversAutoprobe: Bool?
+  /// The VFs: `virtfnN` links with N below `sriov_numvfs`, by index.
   public var vfs: [VFLink]
+  /// `virtfnN` links with N at or above `sriov_numvfs`: not VFs (the kernel removes a VF's link
+  /// with the VF), so reported, never listed. Empty on a sane host.
+  public var extraVFLinks: [VFLink] = []
+
+  /// `links` (sorted by index) split at `numVFs`: the VFs, one per index, and the extra links.
+  public static func split(_ links: [VFLink], numVFs: Int) -> (vfs: [VFLink], extra: [VFLink]) {
+    var vfs: [VFLink] = []
+    var extra: [VFLink] = []
+    for link in links {
+      // `virtfn01` and `virtfn1` name the same index: the first one read stands for it.
+      if link.index == vfs.last?.index || link.index == extra.last?.index { continue }
+      if link.index >= 0 && link.index < numVFs { vfs.append(link) } else { extra.append(link) }
+    }
+    return (vfs, extra)
+  }
+
+  /// `virtfn` links missing below `sriov_numvfs` (an interrupted create, a kernel still adding VFs).
+  public var missingVFCount: Int { max(0, numVFs - vfs.count) }
 }
 
 public enum DeviceKind: String, Sendable {

@@ -12,24 +12,11 @@ public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
 
   public var description: String { "'\(Self.printable(input))' is not \(what) (expected \(expected))" }
 
-  /// The input as it can stand in a one-line message: control characters escaped (a value read from a
-  /// damaged file or typed with a newline must not break the line), and at most `limit` characters.
+  /// The input as it can stand in a one-line message: control and bidi characters escaped (a value
+  /// read from a damaged file or typed with a newline must not break the line or drive the
+  /// terminal), and at most `limit` characters. `TerminalText.escaped` is the one escaper.
   public static func printable(_ text: String, limit: Int? = 80) -> String {
-    var out = ""
-    var count = 0
-    for scalar in text.unicodeScalars {
-      if count == limit { return out + "... (\(text.unicodeScalars.count) characters)" }
-      count += 1
-      switch scalar {
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7f || (scalar.value >= 0x80 && scalar.value < 0xa0):
-        out += "\\x" + Hex.format(scalar.value, width: 2)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
+    TerminalText.escaped(text, limit: limit)
   }
 }
 

@@ -61,6 +61,7 @@ extension DeviceReport {
       ("enabled_vfs", .optional(state?.numVFs)),
       ("drivers_autoprobe", .optional(state?.driversAutoprobe)),
       ("vfs", .array(vfs.map(ListReport.json))),
+      ("extra_virtfn_links", VFLinkView.extraLinksJSON(state)),
     ])
   }
 
@@ -103,10 +104,10 @@ extension DeviceReport {
     }
     let title = [d.address.description, vendorName, deviceName].compactMap { $0 }.joined(separator: " ")
     let width = lines.map(\.0.count).max() ?? 0
-    var out = title + "\n"
+    var out = TerminalText.line(title)
     for (key, value) in lines {
       let label = key.isEmpty ? String(repeating: " ", count: width + 1) : key + ":" + String(repeating: " ", count: width - key.count)
-      out += "  " + label + "  " + value + "\n"
+      out += "  " + label + "  " + TerminalText.line(value)
     }
     if !vfs.isEmpty { out += "  vfs:\n" }
     for vf in vfs {
@@ -114,8 +115,9 @@ extension DeviceReport {
         "vf \(vf.index)", vf.device.address.description, vf.device.driver ?? "no driver", joined(vf.netdevs),
         "group " + orUnknown(vf.device.iommuGroup),
       ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
-      out += "    " + parts.joined(separator: "  ") + "\n"
+      out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
+    if let note = VFLinkView.note(device.sriov, pf: device.address) { out += "  " + TerminalText.line(note) }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     return out
   }

@@ -21,6 +21,7 @@ extension ListReport {
       ("iommu_group", .optional(d.iommuGroup)),
       ("vfs", .array(entry.vfs.map(json))),
       ("vf_settings", entry.vfSettings?.json() ?? .null),
+      ("extra_virtfn_links", VFLinkView.extraLinksJSON(d.sriov)),
     ])
   }
 
@@ -60,7 +61,8 @@ extension ListReport {
         ])
       }
     }
-    let notes = showVFs ? entries.compactMap { $0.vfSettings?.note } : []
+    let notes = entries.compactMap { VFLinkView.note($0.device.sriov, pf: $0.device.address) }
+      + (showVFs ? entries.compactMap { $0.vfSettings?.note } : [])
     return table.rendered() + notes.map { $0 + "\n" }.joined()
   }
 }

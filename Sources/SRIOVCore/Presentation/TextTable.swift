@@ -1,5 +1,7 @@
 /// A plain aligned table: a header row, then rows; columns separated by two spaces, the last column
-/// not padded (no trailing blanks).
+/// not padded (no trailing blanks). Cells are escaped (`TerminalText`) as they are added: they hold
+/// names from the host, and a newline, tab or escape sequence in one must neither break the layout
+/// nor reach the terminal; widths are those of the escaped text.
 public struct TextTable: Sendable {
   public let header: [String]
   public private(set) var rows: [[String]] = []
@@ -8,7 +10,7 @@ public struct TextTable: Sendable {
 
   public mutating func append(_ row: [String]) {
     precondition(row.count == header.count, "row has \(row.count) cells, header \(header.count)")
-    rows.append(row)
+    rows.append(row.map { TerminalText.escaped($0) })
   }
 
   public func rendered() -> String {
