@@ -66,7 +66,20 @@ struct Show: ParsableCommand {
     completion: .devices(.functionsAndVFs)) var device: String
 
   func run() throws {
-    let ref = try DeviceRef(parsing: device)
+    // A devlink handle: a PCI one shows that function; another bus (netdevsim) its devlink side.
+    if device.contains("/") {
+      let handle = try DevlinkHandle(parsing: device)
+      guard let address = handle.pciAddress else {
+        let report = try DevlinkDeviceReport.build(host: try global.host(environment: Process.environment), handle: handle)
+        Output.write(global.json ? report.json().rendered() : report.text())
+        return
+      }
+      return try show(.address(address))
+    }
+    try show(try DeviceRef(parsing: device))
+  }
+
+  private func show(_ ref: DeviceRef) throws {
     let report = try DeviceReport.build(host: try global.host(environment: Process.environment), device: ref)
     Output.write(global.json ? report.json().rendered() : report.text())
   }

@@ -31,10 +31,10 @@ let recordedEswitchReply = hex("""
 /// `devlink_nl_port_fill`'s order.
 func portReply(
   seq: UInt32, bus: String = "pci", dev: String, index: UInt32, flavour: UInt16, pf: UInt16 = 0, vf: UInt16? = nil,
-  netdev: String?, ifindex: UInt32 = 7, external: Bool? = nil
+  netdev: String?, ifindex: UInt32 = 7, external: Bool? = nil, command: UInt8 = 3
 ) -> NetlinkMessage {
   var attrs = AttributeWriter()
-  attrs.raw([7, 1, 0, 0])  // DEVLINK_CMD_PORT_NEW, version 1
+  attrs.raw([command, 1, 0, 0])  // DEVLINK_CMD_NEW, as 6.1's port dump fills entries (PORT_NEW = 7 for a get)
   attrs.attribute(1, Array(bus.utf8) + [0])
   attrs.attribute(2, Array(dev.utf8) + [0])
   attrs.u32(3, index)
@@ -143,7 +143,7 @@ struct DevlinkReplyTests {
     let first = portReply(seq: 2, bus: "netdevsim", dev: "netdevsim1", index: 0, flavour: 0, netdev: "eth0", ifindex: 2).encoded()
       + portReply(seq: 9, bus: "netdevsim", dev: "netdevsim1", index: 5, flavour: 4, vf: 7, netdev: "bogus").encoded()
       + portReply(seq: 2, bus: "netdevsim", dev: "netdevsim1", index: 128, flavour: 4, vf: 0, netdev: "eth1", ifindex: 3).encoded()
-    let second = portReply(seq: 2, bus: "netdevsim", dev: "netdevsim1", index: 129, flavour: 4, vf: 1, netdev: "eth2", ifindex: 4).encoded()
+    let second = portReply(seq: 2, bus: "netdevsim", dev: "netdevsim1", index: 129, flavour: 4, vf: 1, netdev: "eth2", ifindex: 4, command: 7).encoded()
     let transport = ReplayTransport([recordedFamilyReply, first, second, done(seq: 2)])
     let ports = try NetlinkDevlink { transport }.ports()
     #expect(ports.map(\.index) == [0, 128, 129])
@@ -216,6 +216,8 @@ struct DevlinkReplyTests {
     #expect(throws: NetlinkFormatError.self) { try DevlinkCodec.parseEswitch(noHandle) }
     let short = NetlinkMessage(type: 0x14, flags: 0, sequence: 2, payload: [7, 1])
     #expect(throws: NetlinkFormatError.self) { try DevlinkCodec.parsePort(short) }
+    let eswitchNotPort = portReply(seq: 2, dev: "0000:03:00.0", index: 1, flavour: 4, vf: 0, netdev: "eth1", command: 29)
+    #expect(throws: NetlinkFormatError.self) { try DevlinkCodec.parsePort(eswitchNotPort) }
     // A handle with a slash could name a path: refused.
     var slashed = portReply(seq: 2, bus: "net/../x", dev: "d", index: 1, flavour: 4, vf: 0, netdev: "eth1")
     #expect(throws: NetlinkFormatError.self) { try DevlinkCodec.parsePort(slashed) }

@@ -18,8 +18,9 @@ public enum DevlinkConstants {
   public static let familyName = "devlink"  // DEVLINK_GENL_NAME
   public static let version: UInt8 = 1  // DEVLINK_GENL_VERSION
   // enum devlink_command ("don't change the order or add anything between, this is ABI!")
+  public static let cmdNew: UInt8 = 3  // DEVLINK_CMD_NEW (what a 6.1 port *dump* answers with)
   public static let cmdPortGet: UInt8 = 5  // DEVLINK_CMD_PORT_GET (can dump)
-  public static let cmdPortNew: UInt8 = 7  // DEVLINK_CMD_PORT_NEW (the dump's replies)
+  public static let cmdPortNew: UInt8 = 7  // DEVLINK_CMD_PORT_NEW (the answer to a port get)
   public static let cmdEswitchGet: UInt8 = 29  // DEVLINK_CMD_ESWITCH_GET
   public static let cmdEswitchSet: UInt8 = 30  // DEVLINK_CMD_ESWITCH_SET
   // enum devlink_attr
@@ -98,11 +99,11 @@ public enum DevlinkCodec {
   }
 
   /// The attributes after the `genlmsghdr` of a reply to `command`.
-  static func attributes(_ message: NetlinkMessage, command: UInt8, what: String) throws(NetlinkFormatError) -> [NetlinkAttribute] {
+  static func attributes(_ message: NetlinkMessage, command: UInt8, also: UInt8? = nil, what: String) throws(NetlinkFormatError) -> [NetlinkAttribute] {
     guard message.payload.count >= K.genlHeaderSize else {
       throw NetlinkFormatError("\(what) reply with \(message.payload.count) bytes, shorter than genlmsghdr")
     }
-    guard message.payload[0] == command else {
+    guard message.payload[0] == command || message.payload[0] == also else {
       throw NetlinkFormatError("expected \(what) (command \(command)), got command \(message.payload[0])")
     }
     return try NetlinkAttribute.parse(message.payload[K.genlHeaderSize...])
@@ -145,7 +146,8 @@ public enum DevlinkCodec {
 
   /// One entry of the port dump.
   public static func parsePort(_ message: NetlinkMessage) throws(NetlinkFormatError) -> DevlinkPort {
-    let attrs = try attributes(message, command: K.cmdPortNew, what: "DEVLINK_CMD_PORT_NEW")
+    // Linux 6.1's port dump fills each entry with DEVLINK_CMD_NEW (observed), a get with PORT_NEW.
+    let attrs = try attributes(message, command: K.cmdPortNew, also: K.cmdNew, what: "DEVLINK_CMD_PORT_NEW")
     let handle = try parseHandle(attrs, what: "DEVLINK_CMD_PORT_NEW")
     guard let indexAttr = attrs.first(where: { $0.type == K.attrPortIndex }) else {
       throw NetlinkFormatError("DEVLINK_CMD_PORT_NEW without DEVLINK_ATTR_PORT_INDEX")
