@@ -133,7 +133,7 @@ public struct Eswitch {
       outcome.applied.append(step)
     }
     if outcome.error == nil { verify(change, into: &outcome, deadline: deadline, timeout: timeout, progress: progress) }
-    outcome.summary = outcome.error?.message ?? outcome.doneSummary
+    outcome.summary = outcome.error?.problem ?? outcome.doneSummary
   }
 
   private func run(_ step: EswitchStep, change: EswitchChange, deadline: Double, timeout: Double) -> SRIOVError? {
@@ -337,7 +337,7 @@ public struct EswitchOutcome: Sendable {
       if !plan.unbinds.isEmpty { out += "this unbinds \(plan.unbinds.count) VF(s) from their driver and rebinds them: \(plan.unbinds.map(\.description).joined(separator: " "))\n" }
       return out
     }
-    var out = "\(head): \(error?.message ?? summary)\n"
+    var out = "\(head): \(error?.problem ?? summary)\n"
     for step in applied { out += "  did \(step)\n" }
     for f in failed { out += "  FAILED \(f.step)\n" }
     for step in skipped { out += "  skipped \(step)\n" }
