@@ -19,6 +19,7 @@ let package = Package(
     fuzzTarget("FuzzConfigSpace"),
     fuzzTarget("FuzzJSONDocument"),
     fuzzTarget("FuzzNetlinkReply"),
+    fuzzTarget("FuzzDevlinkReply"),
     fuzzTarget("FuzzVFSettingsDump"),
   ]
 )

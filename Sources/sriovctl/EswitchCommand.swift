@@ -30,10 +30,7 @@ struct EswitchCommand: ParsableCommand {
 
       EXAMPLES:
         $ sriovctl eswitch 0000:3b:00.0 switchdev --dry-run
-        pci/0000:3b:00.0: would change the eSwitch from legacy to switchdev; mlx5_core order unbind-rebind (...); would do, in order:
-          /sys/bus/pci/drivers/mlx5_core/unbind <- '0000:3b:00.2'
-          devlink dev eswitch set pci/0000:3b:00.0 mode switchdev
-          /sys/bus/pci/drivers_probe <- '0000:3b:00.2'
+        $ sriovctl eswitch enp59s0f0 switchdev --inline-mode transport
         $ sriovctl eswitch netdevsim/netdevsim1 legacy --json
 
       \(HelpText.exitStatus(
