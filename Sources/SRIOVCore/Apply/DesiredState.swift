@@ -73,6 +73,8 @@ public struct DesiredPF: Sendable, Equatable {
   /// The driver every VF should use, unless a `per_vf` entry says otherwise.
   public let driver: DriverName?
   public let perVF: [DesiredVFEntry]
+  /// `eswitch: {mode, inline_mode, encap_mode}`; nil leaves the eSwitch as it is.
+  public var eswitch: EswitchTarget? = nil
 
   /// The driver VF `index` should use, nil when the file does not say.
   public func driver(forVF index: Int) -> DriverName? {
@@ -133,7 +135,7 @@ struct DesiredStateReader {
   let source: String
 
   static let topKeys = ["version", "pfs"]
-  static let pfKeys = ["address", "netdev", "vendor_device", "index", "vfs"]
+  static let pfKeys = ["address", "netdev", "vendor_device", "index", "vfs", "eswitch"]
   static let vfsKeys = ["count", "autoprobe", "driver", "per_vf"]
   static let entryKeys = ["vf", "driver", "mac", "vlan", "qos", "vlan_proto", "spoofchk", "trust", "link_state",
                           "min_tx_rate", "max_tx_rate"]
@@ -223,8 +225,10 @@ struct DesiredStateReader {
       }
       try checkConflicts(perVF)
     }
-    return DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
+    var pf = DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
       driver: driver, perVF: perVF)
+    pf.eswitch = try readEswitch(keys["eswitch"], field)
+    return pf
   }
 
   func readEntry(_ node: DocumentNode, _ field: String) throws -> DesiredVFEntry {

@@ -76,9 +76,10 @@ public struct Eswitch {
     return ObservedEswitch(handle: handle, driver: driver, current: current, pf: pf, numVFs: numVFs)
   }
 
+  /// `lockHeld`: the caller (apply) already holds the host lock.
   public func change(
     _ device: String, to target: EswitchTarget, force: Bool = false, dryRun: Bool = false, timeout: Double = 60,
-    progress: (@Sendable (Int, Int) -> Void)? = nil
+    lockHeld: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws -> EswitchOutcome {
     let (handle, pci) = try resolve(device)
     let observed = try observe(handle, pci: pci, target: target)
@@ -86,7 +87,7 @@ public struct Eswitch {
     var outcome = EswitchOutcome(plan: plan.change, dryRun: dryRun)
     outcome.error = plan.refusal
     if plan.change.isNoop || dryRun { return outcome }
-    let lock = try HostLock.acquire(sysfs)
+    let lock = lockHeld ? nil : try HostLock.acquire(sysfs)
     defer { withExtendedLifetime(lock) {} }
     // Another process may have changed the device before we got the lock: plan again.
     let current = try observe(handle, pci: pci, target: target)
