@@ -110,4 +110,33 @@ struct EswitchReportTests {
     let inline = try runCLI(["--root", fixtureRoot("connectx5"), "eswitch", "0000:5e:00.0", "switchdev", "--inline-mode", "l2"])
     #expect(inline.status == 64 && inline.stderr.contains("'l2' is not an eSwitch inline mode (expected none, link, network or transport)"))
   }
+
+  @Test func checkWarnsAboutVFsWithoutRepresentorsAndPassesLegacyOnly() throws {
+    var partial = storedDump
+    partial.ports.removeAll { $0.vfNumber == 1 }
+    try withDump(partial.encode()) { root in
+      let r = try runCLI(["--root", root, "check", "0000:5e:00.0", "--json"])
+      let findings = try JSONValue(parsing: r.stdout)["findings"]?.array ?? []
+      let eswitch = findings.filter { $0["check"] == "eswitch" }
+      #expect(eswitch.count == 1)
+      #expect(eswitch.first?["severity"] == "warn")
+      #expect(eswitch.first?["message"] == "eSwitch switchdev (inline-mode none, encap-mode basic), but 1 of 2 VF(s) have no representor: VF 1")
+      let text = try runCLI(["--root", root, "check", "0000:5e:00.0"]).stdout
+      #expect(text.contains("hint: the driver did not create their switch ports"))
+    }
+    try withDump(storedDump.encode()) { root in
+      let findings = try JSONValue(parsing: try runCLI(["--root", root, "check", "0000:5e:00.0", "--json"]).stdout)["findings"]?.array ?? []
+      #expect(findings.first { $0["check"] == "eswitch" }?["severity"] == "pass")
+    }
+    let legacyOnly = DevlinkDump(eswitches: [pf0: .unsupported("no devlink instance")], ports: [])
+    try withDump(legacyOnly.encode()) { root in
+      let r = try runCLI(["--root", root, "check", "0000:5e:00.0", "--json"])
+      let finding = (try JSONValue(parsing: r.stdout)["findings"]?.array ?? []).first { $0["check"] == "eswitch" }
+      #expect(finding?["severity"] == "pass")
+      #expect(finding?["message"] == "legacy-only: mlx5_core has no devlink eSwitch (no devlink instance)")
+    }
+    // No devlink answers under a plain fixture: no eswitch finding at all.
+    let plain = try JSONValue(parsing: try runCLI(["--root", fixtureRoot("connectx5"), "check", "--json"]).stdout)
+    #expect(!(plain["findings"]?.array ?? []).contains { $0["check"] == "eswitch" })
+  }
 }
