@@ -66,15 +66,16 @@ struct Show: ParsableCommand {
     completion: .devices(.functionsAndVFs)) var device: String
 
   func run() throws {
-    // A devlink handle: a PCI one shows that function; another bus (netdevsim) its devlink side.
-    if device.contains("/") {
-      let handle = try DevlinkHandle(parsing: device)
-      guard let address = handle.pciAddress else {
-        let report = try DevlinkDeviceReport.build(host: try global.host(environment: Process.environment), handle: handle)
+    // A devlink handle: a PCI one shows that function; one on another bus that exists here
+    // (netdevsim) its devlink side. Anything else with a slash is a bad name, as before.
+    if device.contains("/"), let handle = try? DevlinkHandle(parsing: device) {
+      if let address = handle.pciAddress { return try show(.address(address)) }
+      let host = try global.host(environment: Process.environment)
+      if host.sysfs.exists(HostPath("sys/bus").appending(handle.bus)) {
+        let report = try DevlinkDeviceReport.build(host: host, handle: handle)
         Output.write(global.json ? report.json().rendered() : report.text())
         return
       }
-      return try show(.address(address))
     }
     try show(try DeviceRef(parsing: device))
   }

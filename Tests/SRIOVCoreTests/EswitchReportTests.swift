@@ -139,4 +139,37 @@ struct EswitchReportTests {
     let plain = try JSONValue(parsing: try runCLI(["--root", fixtureRoot("connectx5"), "check", "--json"]).stdout)
     #expect(!(plain["findings"]?.array ?? []).contains { $0["check"] == "eswitch" })
   }
+
+  @Test func showOfANonPCIHandle() throws {
+    let nsim = try DevlinkHandle(parsing: "netdevsim/netdevsim1")
+    let dump = DevlinkDump(eswitches: [nsim: .supported(EswitchSettings(mode: .switchdev))], ports: [
+      DevlinkPort(handle: nsim, index: 0, flavour: .physical, pfNumber: 0, netdev: "eth0"),
+      DevlinkPort(handle: nsim, index: 128, flavour: .pcivf, pfNumber: 0, vfNumber: 0, netdev: "eth1"),
+    ])
+    try withDump(dump.encode()) { root in
+      let dir = root + "/sys/bus/netdevsim/devices/netdevsim1"
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      try "1\n".write(toFile: dir + "/sriov_numvfs", atomically: false, encoding: .utf8)
+      let r = try runCLI(["--root", root, "show", "netdevsim/netdevsim1"])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout == """
+        netdevsim/netdevsim1
+          driver:   -
+          vfs:      1 (sriov_numvfs)
+          eswitch:  switchdev, 1 VF representor(s)
+          ports:
+            netdevsim/netdevsim1/0  physical  pf 0  eth0
+            netdevsim/netdevsim1/128  pcivf  pf 0  vf 0  eth1
+
+        """)
+      let json = try JSONValue(parsing: try runCLI(["--root", root, "show", "netdevsim/netdevsim1", "--json"]).stdout)
+      let rep = json["devlink_device"]?["representors"]?.array?.first
+      #expect(rep?["vf"] == 0 && rep?["netdev"] == "eth1" && rep?["port"] == "netdevsim/netdevsim1/128")
+      #expect(json["devlink_device"]?["eswitch"]?["mode"] == "switchdev")
+      // A bus that does not exist here is a bad name, as before; a device that does not exist is one line.
+      #expect(try runCLI(["--root", root, "show", "nobus/x"]).status == 64)
+      let missing = try runCLI(["--root", root, "show", "netdevsim/netdevsim7"])
+      #expect(missing.status == 1 && missing.stderr.hasPrefix("Error: netdevsim/netdevsim7: no such device"))
+    }
+  }
 }

@@ -95,6 +95,10 @@ done
 if sc_ok show $IGB; then
   [[ $SC_OUT == *"eswitch:"*"not supported: igb has no devlink eSwitch"* ]] && ok "show text says legacy-only" || fail "show text: $SC_OUT"
 fi
+if sc_ok check $IGB --json; then
+  expect_json "check: legacy-only PASS" '.findings[] | select(.check == "eswitch") | [.severity, .message]' \
+    '["pass","legacy-only: igb has no devlink eSwitch (no devlink instance)"]'
+fi
 if sc_ok list --json; then
   expect_json "list: igb eswitch" ".pfs[] | select(.address == \"$IGB\") | .eswitch | [.source, .supported]" '["devlink",false]'
 fi
