@@ -135,3 +135,29 @@ struct EswitchApplyExecutorTests {
     }
   }
 }
+
+@Suite("apply: eswitch through the CLI")
+struct EswitchApplyCLITests {
+  @Test func dryRunOnACaptureWithDevlinkAnswers() throws {
+    try withTempCopy(of: "connectx5") { root in
+      let pf1 = DevlinkHandle(pci: addr("0000:5e:00.1"))
+      try FileManager.default.createDirectory(atPath: root + "/sriovctl", withIntermediateDirectories: true)
+      try DevlinkDump(eswitches: [pf1: .supported(EswitchSettings(mode: .legacy))], ports: [])
+        .encode().write(toFile: root + "/sriovctl/devlink.json", atomically: false, encoding: .utf8)
+      let file = root + "/cx5.yaml"
+      try "version: 1\npfs:\n  - address: \"0000:5e:00.1\"\n    eswitch: {mode: switchdev}\n    vfs: {count: 4}\n"
+        .write(toFile: file, atomically: false, encoding: .utf8)
+      let r = try runCLI(["--root", root, "apply", "-f", file, "--dry-run"])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout == """
+        \(file): 2 change(s) planned; would do, in order:
+          0000:5e:00.1: VFs 0 -> 4
+          0000:5e:00.1: eSwitch legacy -> switchdev (mlx5_core order unbind-rebind: VFs unbound from their driver around the mode change, then rebound)
+
+        """)
+      let json = try JSONValue(parsing: try runCLI(["--root", root, "apply", "-f", file, "--dry-run", "--json"]).stdout)
+      let last = json["result"]?["planned"]?.array?.last
+      #expect(last?["kind"] == "eswitch" && last?["from"] == "legacy" && last?["to"] == "switchdev")
+    }
+  }
+}
