@@ -20,6 +20,7 @@ let package = Package(
     fuzzTarget("FuzzJSONDocument"),
     fuzzTarget("FuzzYAMLDocument"),
     fuzzTarget("FuzzNetlinkReply"),
+    fuzzTarget("FuzzDevlinkReply"),
     fuzzTarget("FuzzVFSettingsDump"),
   ]
 )

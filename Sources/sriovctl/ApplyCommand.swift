@@ -38,7 +38,8 @@ struct ApplyState: ParsableCommand {
     let (state, _) = try DesiredState.load(path: file)
     let host = try global.host(environment: Process.environment)
     // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
-    let apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
+    var apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
+    apply.devlink = try host.devlinkSource()?.control
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
     Output.report(json: global.json, outcome.json(), text: outcome.text())
     if let error = outcome.error { throw error }

@@ -31,7 +31,8 @@ struct Capture: ParsableCommand {
     let host = try global.host(environment: Process.environment)
     // VF settings: rtnetlink on the live host, the stored dump when capturing a capture.
     let settings = try host.vfSettingsSource().map { VFSettingsCapture(control: $0.control, encode: VFSettingsDump.encode) }
-    let options = CaptureOptions(anonymize: anonymize, vfSettings: settings)
+    // devlink (eSwitch modes, representors): generic netlink live, the stored dump from a capture.
+    let options = CaptureOptions(anonymize: anonymize, vfSettings: settings, devlink: try host.devlinkSource()?.control)
     let report = try HostCapture.capture(host: host, into: directory, options: options)
     Output.report(json: global.json, report.json(), text: report.text())
   }

@@ -66,7 +66,21 @@ struct Show: ParsableCommand {
     completion: .devices(.functionsAndVFs)) var device: String
 
   func run() throws {
-    let ref = try DeviceRef(parsing: device)
+    // A devlink handle: a PCI one shows that function; one on another bus that exists here
+    // (netdevsim) its devlink side. Anything else with a slash is a bad name, as before.
+    if device.contains("/"), let handle = try? DevlinkHandle(parsing: device) {
+      if let address = handle.pciAddress { return try show(.address(address)) }
+      let host = try global.host(environment: Process.environment)
+      if host.sysfs.exists(HostPath("sys/bus").appending(handle.bus)) {
+        let report = try DevlinkDeviceReport.build(host: host, handle: handle)
+        Output.write(global.json ? report.json().rendered() : report.text())
+        return
+      }
+    }
+    try show(try DeviceRef(parsing: device))
+  }
+
+  private func show(_ ref: DeviceRef) throws {
     let report = try DeviceReport.build(host: try global.host(environment: Process.environment), device: ref)
     Output.report(json: global.json, report.json(), text: report.text())
   }

@@ -28,11 +28,11 @@ private func expectConventions(_ value: JSONValue, key: String = "", path: Strin
 private let deviceKeys: Set<String> = [
   "address", "kind", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "vendor_name",
   "device_name", "class_name", "driver", "netdevs", "numa_node", "physfn", "vf_index", "port_type",
-  "config_readable_bytes", "iommu_group", "sriov", "acs", "upstream", "settings", "vf_settings",
+  "config_readable_bytes", "iommu_group", "sriov", "acs", "upstream", "settings", "vf_settings", "eswitch", "representor",
 ]
 private let listKeys: Set<String> = [
   "address", "vendor_id", "device_id", "vendor_name", "device_name", "driver", "netdevs", "numa_node", "sriov_capable",
-  "total_vfs", "num_vfs", "drivers_autoprobe", "iommu_group", "vfs", "vf_settings", "extra_virtfn_links",
+  "total_vfs", "num_vfs", "drivers_autoprobe", "iommu_group", "vfs", "vf_settings", "extra_virtfn_links", "eswitch",
 ]
 
 /// Runs a command that must succeed and returns its decoded JSON.

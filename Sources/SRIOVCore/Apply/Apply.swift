@@ -7,6 +7,8 @@ public struct Apply {
   public let lifecycle: Lifecycle
   /// Seconds to wait for VFs to appear and for drivers to bind.
   public let timeout: Double
+  /// devlink (the live kernel, a capture's stored answers); nil: files with `eswitch` are refused.
+  public var devlink: (any DevlinkControl)? = nil
   typealias Layout = SysfsLayout
 
   public init(sysfs: any Sysfs, settingsControl: (any VFSettingsControl)?, clock: any LifecycleClock = MonotonicClock(),
@@ -140,7 +142,9 @@ public struct Apply {
       }
     }
     let drivers = Set((try? sysfs.listIfPresent(Layout.pciDrivers)) ?? [])
-    return ObservedApplyPF(pf: pf, netdev: netdev, settings: settings, loadedDrivers: drivers)
+    var observed = ObservedApplyPF(pf: pf, netdev: netdev, settings: settings, loadedDrivers: drivers)
+    observed.eswitch = try observeEswitch(desired, at: address, driver: pf.driver, source: source)
+    return observed
   }
 
   // MARK: executing
@@ -230,6 +234,9 @@ public struct Apply {
         }
       }
       return (true, restore)
+
+    case .eswitch(let pf, _, _, let target):
+      return (try performEswitch(pf, to: target), nil)
 
     case .setting(let pf, let netdev, let vf, let setting, _):
       guard let control = settingsControl else {

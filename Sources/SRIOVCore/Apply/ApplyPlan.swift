@@ -7,6 +7,8 @@ public struct ObservedApplyPF: Sendable, Equatable {
   public let settings: PFVFSettings?
   /// Drivers with a `sys/bus/pci/drivers/<name>` directory.
   public let loadedDrivers: Set<String>
+  /// The devlink eSwitch, read only when the entry has `eswitch`.
+  public var eswitch: EswitchSettings? = nil
 
   public init(pf: ObservedPF, netdev: NetdevName?, settings: PFVFSettings?, loadedDrivers: Set<String>) {
     self.pf = pf
@@ -26,10 +28,12 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
   case bind(pf: PCIAddress, vf: Int, address: PCIAddress?, from: String?, to: DriverName)
   /// One VF setting through the PF's interface; `from` nil when unknown (a VF still to be created).
   case setting(pf: PCIAddress, netdev: NetdevName, vf: Int, to: VFSetting, from: VFSetting?)
+  /// The devlink eSwitch mode, changed in the PF driver's order when it runs (docs/switchdev.md).
+  case eswitch(pf: PCIAddress, driver: String?, from: EswitchSettings, to: EswitchTarget)
 
   public var pf: PCIAddress {
     switch self {
-    case .autoprobe(let pf, _, _), .bind(let pf, _, _, _, _), .setting(let pf, _, _, _, _): pf
+    case .autoprobe(let pf, _, _), .bind(let pf, _, _, _, _), .setting(let pf, _, _, _, _), .eswitch(let pf, _, _, _): pf
     case .count(let change): change.pf
     }
   }
@@ -46,6 +50,7 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
     case .count: "vf_count"
     case .bind: "driver"
     case .setting: "vf_setting"
+    case .eswitch: "eswitch"
     }
   }
 
@@ -63,6 +68,7 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
     case .count(let change): String(change.from)
     case .bind(_, _, _, let from, _): from
     case .setting(_, _, _, _, let from): from?.description
+    case .eswitch(_, _, let from, _): EswitchView.text(from)
     }
   }
 
@@ -72,6 +78,7 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
     case .count(let change): String(change.to)
     case .bind(_, _, _, _, let to): to.name
     case .setting(_, _, _, let to, _): to.description
+    case .eswitch(_, _, _, let to): EswitchView.text(EswitchSettings(mode: to.mode, inlineMode: to.inlineMode, encapMode: to.encapMode))
     }
   }
 
@@ -94,6 +101,9 @@ public enum ApplyAction: Sendable, Equatable, CustomStringConvertible {
       return "\(pf) VF \(vf) \(which): driver \(from ?? "none") -> \(to)"
     case .setting(let pf, let netdev, let vf, let to, let from):
       return "\(pf) VF \(vf) (\(netdev)): \(from?.description ?? "\(to.name) unknown") -> \(to)"
+    case .eswitch(let pf, let driver, _, _):
+      let order = EswitchOrder.forDriver(driver)
+      return "\(pf): eSwitch \(fromText ?? "?") -> \(toText) (\(driver ?? "unknown driver") order \(order.rawValue): \(order.reason))"
     }
   }
 }
@@ -199,6 +209,10 @@ public struct ApplyPlan: Sendable {
       // The count is right but VFs are missing (an interrupted create): a step that waits for them.
       counts.append(.count(try VFCountChange.plan(pf, to: target)))
     }
+    // The eSwitch mode goes among the count actions, in the order the PF's driver needs.
+    let ordered = try withEswitch(counts, desired: desired, observed: observed, options: options) { fail($0, $1, hint: $2) }
+    counts = ordered.actions
+    refusals += ordered.refusals
     let observedVFs: [Int: ObservedVF] = Dictionary(pf.vfs.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
 
     // 2. bindings: VFs the count change did not bind.

@@ -87,6 +87,8 @@ public struct DesiredPF: Sendable, Equatable {
     self.perVF = perVF
     self.index = index
   }
+  /// `eswitch: {mode, inline_mode, encap_mode}`; nil leaves the eSwitch as it is.
+  public var eswitch: EswitchTarget? = nil
 
   /// The driver VF `index` should use, nil when the file does not say.
   public func driver(forVF vf: Int) -> DriverName? {
@@ -240,7 +242,7 @@ struct DesiredStateReader {
   let source: String
 
   static let topKeys = ["version", "pfs"]
-  static let pfKeys = ["address", "netdev", "vendor_device", "index", "vfs"]
+  static let pfKeys = ["address", "netdev", "vendor_device", "index", "vfs", "eswitch"]
   static let vfsKeys = ["count", "autoprobe", "driver", "per_vf"]
   static let entryKeys = ["vf", "driver", "mac", "vlan", "qos", "vlan_proto", "spoofchk", "trust", "link_state",
                           "min_tx_rate", "max_tx_rate"]
@@ -331,8 +333,10 @@ struct DesiredStateReader {
     }
     let index = PerVFIndex(perVF)
     try checkConflicts(perVF, index)
-    return DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
+    var pf = DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
       driver: driver, perVF: perVF, index: index)
+    pf.eswitch = try readEswitch(keys["eswitch"], field)
+    return pf
   }
 
   func readEntry(_ node: DocumentNode, _ field: String) throws -> DesiredVFEntry {

@@ -22,10 +22,13 @@ public struct CaptureOptions {
   public var anonymize: Bool
   /// nil: no VF settings dump (the capture says so).
   public var vfSettings: VFSettingsCapture?
+  /// nil: no devlink dump (`ROOT/sriovctl/devlink.json`).
+  public var devlink: (any DevlinkControl)?
 
-  public init(anonymize: Bool = false, vfSettings: VFSettingsCapture? = nil) {
+  public init(anonymize: Bool = false, vfSettings: VFSettingsCapture? = nil, devlink: (any DevlinkControl)? = nil) {
     self.anonymize = anonymize
     self.vfSettings = vfSettings
+    self.devlink = devlink
   }
 }
 
@@ -46,6 +49,7 @@ public enum HostCapture {
     do {
       let walk = CaptureWalk(source: source, writer: writer, anonymizer: options.anonymize ? Anonymizer() : nil)
       try walk.run(vfSettings: options.vfSettings)
+      if let devlink = options.devlink { try walk.dumpDevlink(devlink) }
       let report = CaptureReport(
         directory: writer.destination, anonymized: options.anonymize, devices: walk.roles.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
         netdevs: walk.netdevs, unreadable: walk.unreadable, vfSettingsPFs: walk.vfSettingsPFs)

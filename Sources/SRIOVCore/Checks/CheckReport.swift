@@ -12,7 +12,10 @@ public struct CheckReport: Sendable {
   }
 
   public static func build(host: Host, devices: [DeviceRef]) throws -> CheckReport {
-    run(try CheckFacts.gather(host: host, devices: devices))
+    let facts = try CheckFacts.gather(host: host, devices: devices)
+    let report = run(facts)
+    // devlink eSwitch (legacy-only / representors), when this root has devlink answers.
+    return CheckReport(findings: report.findings + EswitchChecks.findings(facts.devices.map(\.device), source: try host.devlinkSource()))
   }
 
   /// No FAIL (and with `strict`, no WARN or UNKNOWN either).

@@ -34,9 +34,11 @@ public struct DeviceReport: Sendable {
   public var vfSettings: VFSettingsReadout? = nil
   /// A VF's own settings, when `device` is a VF.
   public var settings: VFSettings? = nil
+  /// The devlink eSwitch of a PF (for a VF, its PF's); nil without a devlink source.
+  public var eswitch: EswitchReadout? = nil
 
   public static func build(host: Host, device ref: DeviceRef) throws -> DeviceReport {
-    try build(host: host, device: ref, vfSettings: try host.vfSettingsSource())
+    try build(host: host, device: ref, vfSettings: try host.vfSettingsSource()).withEswitch(from: try host.devlinkSource())
   }
 
   public static func build(host: Host, device ref: DeviceRef, vfSettings source: VFSettingsSource?) throws -> DeviceReport {

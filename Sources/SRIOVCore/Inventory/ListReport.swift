@@ -6,6 +6,8 @@ public struct ListReport: Sendable {
     public let netdevs: [String]
     /// What rtnetlink (or a capture) reports for this VF; nil when unknown.
     public var settings: VFSettings? = nil
+    /// The VF's representor netdev (devlink port `pcivf`), in switchdev mode.
+    public var representor: String? = nil
   }
 
   public struct Entry: Sendable {
@@ -16,15 +18,18 @@ public struct ListReport: Sendable {
     public var vfs: [VFEntry]
     /// The PF's VF settings read, nil when there is no source (a root without a stored dump) or no netdev.
     public var vfSettings: VFSettingsReadout? = nil
+    /// The PF's devlink eSwitch, nil when there is no devlink source (a root without a stored dump).
+    public var eswitch: EswitchReadout? = nil
   }
 
-  public let entries: [Entry]
+  public internal(set) var entries: [Entry]
   /// Whether VF rows are wanted in the table (JSON always carries them).
   public let showVFs: Bool
   public let includesAllNICs: Bool
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool) throws -> ListReport {
     try build(host: host, showVFs: showVFs, allNICs: allNICs, vfSettings: try host.vfSettingsSource())
+      .withEswitch(from: try host.devlinkSource())
   }
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool, vfSettings source: VFSettingsSource?) throws -> ListReport {

@@ -18,15 +18,15 @@ extension NetlinkTransport {
   public var portID: UInt32? { nil }
 }
 
-/// An `AF_NETLINK`/`NETLINK_ROUTE` socket. The kernel binds it on first send; replies come back to
-/// this socket only. Errors are `Errno`.
+/// An `AF_NETLINK` socket (`NETLINK_ROUTE` by default, `NETLINK_GENERIC` for devlink). The kernel
+/// binds it on first send; replies come back to this socket only. Errors are `Errno`.
 public final class NetlinkSocket: NetlinkTransport {
   private let fd: Int32
   public let portID: UInt32?
 
-  public init(receiveTimeoutSeconds: Int = 10) throws {
+  public init(protocol netlinkProtocol: Int32 = NetlinkConstants.netlinkRoute, receiveTimeoutSeconds: Int = 10) throws {
     let type: Int32 = Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-    let fd: Int32 = socket(AF_NETLINK, type, NetlinkConstants.netlinkRoute)
+    let fd: Int32 = socket(AF_NETLINK, type, netlinkProtocol)
     guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
     self.fd = fd
     // Ask for the kernel's reason text with errors (NETLINK_EXT_ACK); older kernels ignore it.

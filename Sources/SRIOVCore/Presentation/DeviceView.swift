@@ -29,6 +29,8 @@ extension DeviceReport {
         ("sriov", sriovJSON()),
         ("settings", settings.map(VFSettingsView.json) ?? .null),
         ("vf_settings", vfSettings?.json() ?? .null),
+        ("eswitch", eswitch?.json() ?? .null),
+        ("representor", .optional(representor)),
         ("acs", Self.json(config.acs)),
         ("upstream", .array(upstream.map { hop in
           .object([
@@ -96,6 +98,8 @@ extension DeviceReport {
     lines.append(("iommu group", iommuGroupText()))
     lines.append(("acs", Self.text(config.acs)))
     lines.append(contentsOf: sriovText())
+    if let eswitch { lines.append(("eswitch", eswitch.text)) }
+    if let representor { lines.append(("representor", representor)) }
     if device.kind == .vf, let settings { lines.append(("settings", VFSettingsView.text(settings))) }
     for (i, hop) in upstream.enumerated() {
       let portType: String = hop.config.portType?.name ?? "(port type unknown)"
@@ -114,7 +118,7 @@ extension DeviceReport {
       let parts: [String] = [
         "vf \(vf.index)", vf.device.address.description, vf.device.driver ?? "no driver", joined(vf.netdevs),
         "group " + orUnknown(vf.device.iommuGroup),
-      ] + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
+      ] + (vf.representor.map { ["rep \($0)"] } ?? []) + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
       out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
     if let note = VFLinkView.note(device.sriov, pf: device.address) { out += "  " + TerminalText.line(note) }

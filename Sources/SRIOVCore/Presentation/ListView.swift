@@ -22,6 +22,7 @@ extension ListReport {
       ("vfs", .array(entry.vfs.map(json))),
       ("vf_settings", entry.vfSettings?.json() ?? .null),
       ("extra_virtfn_links", VFLinkView.extraLinksJSON(d.sriov)),
+      ("eswitch", entry.eswitch?.json() ?? .null),
     ])
   }
 
@@ -34,6 +35,7 @@ extension ListReport {
       ("netdevs", .strings(vf.netdevs)),
       ("iommu_group", .optional(vf.device.iommuGroup)),
       ("settings", vf.settings.map(VFSettingsView.json) ?? .null),
+      ("representor", .optional(vf.representor)),
     ])
   }
 
@@ -57,7 +59,8 @@ extension ListReport {
         table.append([
           "  " + vf.device.address.description, joined(vf.netdevs), vf.device.driver ?? unknownText,
           "\(vf.device.vendorID):\(vf.device.deviceID)", "vf \(vf.index)", orUnknown(vf.device.numaNode),
-          orUnknown(vf.device.iommuGroup), vf.settings.map(VFSettingsView.text) ?? "",
+          orUnknown(vf.device.iommuGroup),
+          ((vf.representor.map { ["rep \($0)"] } ?? []) + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])).joined(separator: " "),
         ])
       }
     }

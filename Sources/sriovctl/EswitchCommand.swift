@@ -1,0 +1,85 @@
+import ArgumentParser
+import SRIOVCore
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+struct EswitchModeArgument: ExpressibleByArgument {
+  let mode: EswitchMode
+  init?(argument: String) {
+    guard let mode = EswitchMode(rawValue: argument) else { return nil }
+    self.mode = mode
+  }
+  static var allValueStrings: [String] { EswitchMode.allCases.map(\.rawValue) }
+}
+
+struct EswitchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eswitch",
+    abstract: "Set a PF's devlink eSwitch mode (legacy or switchdev), in the order its driver needs.",
+    discussion: """
+      PF is a PCI address, an interface name or a devlink handle as 'devlink dev' prints it \
+      (pci/0000:3b:00.0, netdevsim/netdevsim1). The whole sequence is planned for the PF's driver \
+      and printed: mlx5_core and unknown drivers keep their VFs, which are unbound from their \
+      driver around the mode change and rebound after it; ice needs the VFs removed first, so they \
+      are removed and created again. A change that unbinds or destroys a VF in use (bound to \
+      vfio-pci or another unusual driver, or with an up netdev) is refused unless --force, as with \
+      'create'. An equal mode writes nothing. After the change the mode is read back and, in \
+      switchdev, every VF's representor must appear (in legacy they must be gone) before --timeout.
+
+      EXAMPLES:
+        $ sriovctl eswitch 0000:3b:00.0 switchdev --dry-run
+        $ sriovctl eswitch enp59s0f0 switchdev --inline-mode transport
+        $ sriovctl eswitch netdevsim/netdevsim1 legacy --json
+
+      \(HelpText.exitStatus(
+        success: "the eSwitch is in MODE (also when it already was), or --dry-run printed the plan",
+        failure: "refused (VFs in use, no switchdev mode), or the driver failed the change; the error says why"))
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: ArgumentHelp("The PF: PCI address, interface name or devlink handle (pci/0000:3b:00.0).", valueName: "pf"),
+    completion: .devices(.physicalFunctions)) var pf: String
+  @Argument(help: ArgumentHelp("legacy, switchdev or switchdev_inactive.", valueName: "mode")) var mode: EswitchModeArgument
+  @Option(name: .long, help: ArgumentHelp("Inline mode: none, link, network or transport.", valueName: "mode")) var inlineMode: String?
+  @Option(name: .long, help: ArgumentHelp("Encapsulation mode: none or basic.", valueName: "mode")) var encapMode: String?
+  @Flag(name: .long, help: "Unbind or destroy VFs even when they are in use.") var force = false
+  @Flag(name: .long, help: "Print the steps in order; change nothing.") var dryRun = false
+  @Option(name: .long, help: ArgumentHelp("Seconds to wait for the VFs and representors.", valueName: "seconds")) var timeout: Double = 60
+
+  func run() throws {
+    guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(timeout))") }
+    let target = EswitchTarget(
+      mode: mode.mode, inlineMode: try inlineMode.map { text throws in try EswitchInlineMode(parsing: text) },
+      encapMode: try encapMode.map { text throws in try EswitchEncapMode(parsing: text) })
+    let host = try global.host(environment: Process.environment)
+    guard let source = try host.devlinkSource() else {
+      throw SRIOVError(host.root, "cannot change the eSwitch: no devlink under this root", hint: "run without --root on the host itself")
+    }
+    let progress: RepresentorProgress? = !global.json && isatty(2) == 1 ? RepresentorProgress() : nil
+    let outcome = try Eswitch(sysfs: host.sysfs, devlink: source.control)
+      .change(pf, to: target, force: force, dryRun: dryRun, timeout: timeout, progress: progress?.report)
+    progress?.close()
+    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    if let error = outcome.error { throw error }
+  }
+}
+
+/// "waiting for representors: 3/4" rewritten in place on a terminal.
+final class RepresentorProgress: @unchecked Sendable {
+  private var open = false
+
+  var report: @Sendable (Int, Int) -> Void {
+    { [self] ready, total in
+      fputs("\rwaiting for representors: \(ready)/\(total)", stderr)
+      open = true
+      if ready == total { close() }
+    }
+  }
+
+  func close() {
+    if open { fputs("\n", stderr) }
+    open = false
+  }
+}
