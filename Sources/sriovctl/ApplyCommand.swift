@@ -40,7 +40,10 @@ struct ApplyState: ParsableCommand {
     // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
     let apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
-    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    // Other tools that configure the same PFs (docs/owners.md): in the plan, or on stderr with --json.
+    let warnings = ((try? OwnersPlan.make(state, sysfs: host.sysfs))?.warnings ?? []).map { "warning: \($0)\n" }.joined()
+    if global.json && !warnings.isEmpty { Output.warning(warnings) }
+    Output.write(global.json ? outcome.json().rendered() : warnings + outcome.text())
     if let error = outcome.error { throw error }
     if detailedExitcode && outcome.changed { throw ExitCode(2) }
   }
@@ -70,11 +73,16 @@ struct PersistState: ParsableCommand {
   @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
     completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
   @Flag(name: .long, help: "Print what would be written and the unit; write nothing.") var dryRun = false
+  @Flag(name: .long, help: "Install even when another tool configures the same thing on a PF (see 'sriovctl owners').")
+  var force = false
 
   func run() throws {
-    let (_, text) = try DesiredState.load(path: file)
+    let (state, text) = try DesiredState.load(path: file)
     let root = global.root ?? Process.environment["SRIOVCTL_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-    let outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun)
+    let owners = try OwnersPlan.make(state, sysfs: RootedSysfs(root: root))
+    if !force, let refusal = owners.refusal() { throw refusal }
+    var outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun, extra: owners.extra)
+    outcome.warnings = owners.warnings
     Output.write(global.json ? outcome.json().rendered() : outcome.text())
   }
 }

@@ -10,6 +10,9 @@ enum Output {
     fflush(stdout)
   }
 
+  /// Warnings beside a JSON result (stdout stays one JSON document).
+  static func warning(_ text: String) { fputs(text, stderr) }
+
   static func error(_ message: String, hint: String?) {
     // A path or value with a newline in it must not break the one-line contract.
     var text = "Error: \(ParseError.printable(message, limit: nil))\n"

@@ -57,6 +57,8 @@ public struct Persist: Sendable {
     public let kind: String
     /// Already in place: nothing written.
     public let upToDate: Bool
+    /// The file is (or would be) removed rather than written.
+    public var removed = false
   }
 
   public struct Outcome: Sendable {
@@ -64,27 +66,34 @@ public struct Persist: Sendable {
     public let items: [Item]
     /// Whether `ROOT/usr/bin/sriovctl` (what the unit runs) exists.
     public let binaryPresent: Bool
+    /// Other owners of the PFs in the file (docs/owners.md), shown before the plan.
+    public var warnings: [String] = []
+    /// Extra files written (path, content), shown by a dry run after the unit.
+    public var extraTexts: [(HostPath, String)] = []
     public var changed: Bool { items.contains { !$0.upToDate } }
 
     public func text() -> String {
-      var out = ""
+      var out = warnings.map { "warning: \($0)\n" }.joined()
       if !binaryPresent {
         out += "warning: the unit runs \(Persist.binary), which is not there: it will fail at boot until sriovctl is installed there (the Debian package does; make install needs PREFIX=/usr)\n"
       }
       for item in items {
-        let verb = item.upToDate ? "unchanged" : (dryRun ? "would write" : "wrote")
+        let verb = item.upToDate ? "unchanged" : item.removed ? (dryRun ? "would remove" : "removed") : (dryRun ? "would write" : "wrote")
         out += "\(verb) \(item.path)\(item.kind == "symlink" ? " -> /\(Persist.unitPath.components.joined(separator: "/"))" : "")\n"
       }
       if dryRun { out += "\n--- \(Persist.unitPath) ---\n" + Persist.unitText }
+      if dryRun { for (path, text) in extraTexts { out += "\n--- \(path) ---\n" + text } }
       return out
     }
 
     public func json() -> JSON {
       let list: [JSON] = items.map { item in
-        .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate))])
+        .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate)),
+          ("removed", .bool(item.removed))])
       }
       return JSON.document([("result", .object([
         ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(Persist.unitText)),
+        ("warnings", .strings(warnings)),
         ("binary_present", .bool(binaryPresent)), ("changed", .bool(changed)),
       ]))])
     }
@@ -92,9 +101,15 @@ public struct Persist: Sendable {
 
   /// Installs `stateText` (already checked with `DesiredState.parse`), the unit and its enable link.
   /// Each file is written whole (temporary file, fsync, rename): a crash leaves the old or the new.
-  public func install(stateText: String, dryRun: Bool) throws -> Outcome {
+  /// `extra`: more files to put in place (`nil` content: remove the file if it is there), such as
+  /// the NetworkManager udev rule (`NMUnmanagedRule`).
+  public func install(stateText: String, dryRun: Bool, extra: [(HostPath, String?)] = []) throws -> Outcome {
     let target = "/" + Self.unitPath.components.joined(separator: "/")
-    let files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText)]
+    var files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText)]
+    var removals: [HostPath] = []
+    for (path, content) in extra {
+      if let content { files.append((path, content)) } else { removals.append(path) }
+    }
     var items: [Item] = []
     for (path, content) in files {
       let full = try absolute(path, create: !dryRun)
@@ -112,8 +127,17 @@ public struct Persist: Sendable {
       }
     }
     items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: same))
+    for path in removals {
+      guard let full = try absolute(path, create: false), exists(full) else { continue }
+      if !dryRun && unlink(full) != 0 { throw failure(path, "cannot remove it", Errno(rawValue: Glibc.errno)) }
+      var item = Item(path: path, kind: "file", upToDate: false)
+      item.removed = true
+      items.append(item)
+    }
     let binary = RootedSysfs(root: root).absolute(HostPath(String(Self.binary.dropFirst())))
-    return Outcome(dryRun: dryRun, items: items, binaryPresent: access(binary, X_OK) == 0)
+    var outcome = Outcome(dryRun: dryRun, items: items, binaryPresent: access(binary, X_OK) == 0)
+    outcome.extraTexts = extra.compactMap { path, text in text.map { (path, $0) } }
+    return outcome
   }
 
   // MARK: files inside the root

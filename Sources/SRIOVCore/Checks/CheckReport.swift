@@ -12,7 +12,11 @@ public struct CheckReport: Sendable {
   }
 
   public static func build(host: Host, devices: [DeviceRef]) throws -> CheckReport {
-    run(try CheckFacts.gather(host: host, devices: devices))
+    let facts = try CheckFacts.gather(host: host, devices: devices)
+    // Who else configures SR-IOV on the PFs checked (owners.*, docs/owners.md).
+    let pfs: [PCIAddress] = facts.devices.filter { $0.device.sriov != nil }.map(\.device.address)
+    let owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs(pfs, sysfs: host.sysfs))
+    return CheckReport(findings: run(facts).findings + OwnersChecks.all(owners))
   }
 
   /// No FAIL (and with `strict`, no WARN or UNKNOWN either).

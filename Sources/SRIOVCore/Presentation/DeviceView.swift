@@ -29,6 +29,7 @@ extension DeviceReport {
         ("sriov", sriovJSON()),
         ("settings", settings.map(VFSettingsView.json) ?? .null),
         ("vf_settings", vfSettings?.json() ?? .null),
+        ("owners", owners.map { o in .array(o.claims(on: d.address).map(OwnersReport.json)) } ?? .null),
         ("acs", Self.json(config.acs)),
         ("upstream", .array(upstream.map { hop in
           .object([
@@ -95,6 +96,7 @@ extension DeviceReport {
     lines.append(("iommu group", iommuGroupText()))
     lines.append(("acs", Self.text(config.acs)))
     lines.append(contentsOf: sriovText())
+    if let owners { lines.append(("owners", escaped(owners.summary(of: d.address)))) }
     if device.kind == .vf, let settings { lines.append(("settings", VFSettingsView.text(settings))) }
     for (i, hop) in upstream.enumerated() {
       let portType: String = hop.config.portType?.name ?? "(port type unknown)"
