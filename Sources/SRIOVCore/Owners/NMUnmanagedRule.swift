@@ -21,6 +21,7 @@ public enum NMUnmanagedRule {
       SUBSYSTEM!="net", GOTO="sriovctl_nm_unmanaged_end"
 
       """
+    out += "\n"
     for pf in unique {
       out += "ATTR{device/physfn/uevent}==\"*PCI_SLOT_NAME=\(pf)*\", ENV{NM_UNMANAGED}=\"1\"\n"
     }

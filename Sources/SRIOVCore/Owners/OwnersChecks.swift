@@ -55,7 +55,8 @@ public enum OwnersChecks {
       for s in c.settings {
         guard let n = s.vfCount, n != pf.numVFs else { continue }
         found.append(Finding("owners.boot_value", pf.address.description, .warn,
-          "\(c.kind.rawValue) \(escaped(c.location)) sets \(n) VFs \(c.when); the PF has \(pf.numVFs) now",
+          "\(c.kind.rawValue) \(escaped(c.location)) sets \(n) VFs \(c.when); the PF has \(pf.numVFs) now"
+            + (c.uncertain.map { " (if the file matches: \(escaped($0)))" } ?? ""),
           hint: "after the next boot the PF will have \(n) VFs: change that file, or make the host match it"))
       }
     }

@@ -96,8 +96,19 @@ public struct OwnersReport: Sendable {
       out += "\(pf.address)\(names.isEmpty ? "" : " " + names) (\(pf.device.driver ?? "no driver"), \(pf.numVFs) of \(pf.totalVFs) VFs now)\n"
       let claims = claims(on: pf.address)
       if claims.isEmpty { out += "  no owner found: nothing else configures SR-IOV on this PF\n" }
+      // One entry for a file line that claims several VFs alike.
+      var groups: [(OwnerFinding, [Int])] = []
       for c in claims {
-        let subject = c.vf.map { "vf \($0): " } ?? ""
+        if let (first, vfs) = groups.last, let vf = c.vf, !vfs.isEmpty, first.kind == c.kind, first.file == c.file,
+          first.line == c.line, first.settings == c.settings, first.when == c.when, first.uncertain == c.uncertain
+        {
+          groups[groups.count - 1].1 = vfs + [vf]
+        } else {
+          groups.append((c, c.vf.map { [$0] } ?? []))
+        }
+      }
+      for (c, vfs) in groups {
+        let subject = vfs.isEmpty ? "" : (vfs.count == 1 ? "vf \(vfs[0]): " : "vfs \(vfs.map(String.init).joined(separator: " ")): ")
         out += "  \(c.kind.rawValue): \(escaped(c.location))\n"
         out += "    sets \(subject)\(c.settings.map { escaped($0.description) }.joined(separator: ", ")) \(c.when)\n"
         if let why = c.uncertain { out += "    uncertain: \(escaped(why))\n" }

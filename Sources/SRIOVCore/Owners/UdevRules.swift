@@ -139,7 +139,7 @@ enum UdevRules {
         case ("RUN", _):
           if isNetplan {
             if event.netdev != nil && event.physfn == nil {
-              settings.append(OwnerSetting("vf_count", "netplan apply --sriov-only"))
+              settings.append(OwnerSetting("runs", "netplan apply --sriov-only"))
               target = event.device
             }
           } else if let (count, written) = RunCommand.sriovWrite(t.value, event: event, context) {
