@@ -15,11 +15,10 @@ struct Owners: ParsableCommand {
       parsed is listed with the reason. See docs/owners.md.
 
       EXAMPLES:
-        $ sriovctl owners
+        $ sriovctl owners enp59s0f0
         0000:3b:00.0 enp59s0f0 (i40e, 4 of 64 VFs now)
-          systemd-udevd (.link): /etc/systemd/network/10-pf0.link:6
-            sets vf_count=8 when udev sees the interface appear (boot, driver load)
-        $ sriovctl owners enp59s0f0 --json
+          no owner found: nothing else configures SR-IOV on this PF
+        $ sriovctl owners --root /mnt/image --json
 
       \(HelpText.exitStatus(success: "listed (also when no other owner is found)", failure: "no such PF, or sysfs could not be read"))
       """)

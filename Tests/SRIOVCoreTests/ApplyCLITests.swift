@@ -173,7 +173,7 @@ struct ApplyCLITests {
       let result = try JSONValue(parsing: again.stdout)["result"]
       #expect(result?["changed"] == false)
       #expect(result?["binary_present"] == true)
-      #expect(result?.keys == ["dry_run", "files", "unit", "binary_present", "changed"])
+      #expect(result?.keys == ["dry_run", "files", "unit", "warnings", "binary_present", "changed"])
       let quiet = try runCLI(["persist", "--root", image, "-f", file])
       #expect(!quiet.stdout.contains("warning"))
       #expect(try treeSnapshot(image) == snapshot)
