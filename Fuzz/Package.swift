@@ -20,5 +20,6 @@ let package = Package(
     fuzzTarget("FuzzJSONDocument"),
     fuzzTarget("FuzzNetlinkReply"),
     fuzzTarget("FuzzVFSettingsDump"),
+    fuzzTarget("FuzzOwnerFiles"),
   ]
 )

@@ -40,14 +40,17 @@ struct ConfigReader: Sendable {
         }
       }
       guard let next = target else {
-        return hops == 0 ? .missing : .failed("it is a dangling link")
+        if hops > 0 { return .failed("it is a dangling link") }
+        break  // nothing there, or a door that reports only links: the read below tells
       }
       hops += 1
       if hops > Self.maxHops { return .failed("too many levels of links") }
       current = next
     }
     let text: String
-    do { text = try sysfs.read(current) } catch { return .failed(error.description) }
+    do { text = try sysfs.read(current) } catch {
+      return error.isNotFound && hops == 0 ? .missing : .failed(error.description)
+    }
     if text.utf8.count > Self.maxSize { return .failed("it is larger than \(Self.maxSize >> 20) MiB") }
     if let nul = text.utf8.firstIndex(of: 0) {
       return .failed("binary content (a NUL byte at offset \(text.utf8.distance(from: text.utf8.startIndex, to: nul)))")
