@@ -163,3 +163,31 @@ struct NMUnmanagedRuleTests {
     }
   }
 }
+
+/// The rule through udev's own rule engine: `udevadm test` (systemd 252 here; `udevadm verify`
+/// needs 254) on the x710-demo fixture mounted over /sys in a private mount namespace. Runs where
+/// udevadm and root are available (the `udev` package); elsewhere the golden text above stands.
+@Suite("NetworkManager unmanaged rule under udevadm")
+struct NMUnmanagedRuleUdevTests {
+  static var available: Bool {
+    FileManager.default.isExecutableFile(atPath: "/usr/bin/udevadm") && getuid() == 0
+      && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+  }
+
+  @Test(.enabled(if: available))
+  func udevSetsNMUnmanagedOnTheVFsOfThatPFOnly() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nm-rule-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let check = { (pfs: [PCIAddress]) throws -> String in
+      try #require(NMUnmanagedRule.text(for: pfs)).write(toFile: dir + "/r.rules", atomically: false, encoding: .utf8)
+      let r = try run(Repo.root + "/Tests/udev/verify-nm-rule.sh",
+        [fixtureRoot("x710-demo"), dir + "/r.rules", "enp59s0f0v0", "enp59s0f0v3", "enp59s0f0", "enp59s0f1"], env: [:])
+      #expect(r.status == 0, "\(r.stderr)")
+      return r.stdout
+    }
+    #expect(try check([NMUnmanagedRuleTests.pf0]) == "enp59s0f0v0 NM_UNMANAGED=1\nenp59s0f0v3 NM_UNMANAGED=1\nenp59s0f0 -\nenp59s0f1 -\n")
+    // A rule for the other PF leaves these VFs alone.
+    #expect(try check([NMUnmanagedRuleTests.pf1]) == "enp59s0f0v0 -\nenp59s0f0v3 -\nenp59s0f0 -\nenp59s0f1 -\n")
+  }
+}
