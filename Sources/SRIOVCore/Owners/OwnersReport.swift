@@ -90,7 +90,7 @@ public struct OwnersReport: Sendable {
   }
 
   public func text() -> String {
-    var out = ""
+    var out = pfs.isEmpty ? "no SR-IOV physical function on this host\n" : ""
     for pf in pfs {
       let names = pf.device.netdevs.map(\.name).joined(separator: " ")
       out += "\(pf.address)\(names.isEmpty ? "" : " " + names) (\(pf.device.driver ?? "no driver"), \(pf.numVFs) of \(pf.totalVFs) VFs now)\n"

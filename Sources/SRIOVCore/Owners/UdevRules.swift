@@ -118,6 +118,13 @@ enum UdevRules {
 
   static func rule(_ tokens: [Token], path: HostPath, line: Int, events: [EventDevice], _ context: OwnerContext) -> [OwnerFinding] {
     let isNetplan = tokens.contains { $0.key == "RUN" && $0.value.contains("netplan") && $0.value.contains("--sriov-only") }
+    // Most rules set nothing SR-IOV related: skip them before looking at any device.
+    let relevant = tokens.contains { t in
+      t.op != "==" && t.op != "!="
+        && ((t.key == "ATTR" && ["sriov_numvfs", "device/sriov_numvfs", "sriov_drivers_autoprobe"].contains(t.attribute ?? ""))
+          || (t.key == "ENV" && t.attribute == "NM_UNMANAGED") || (t.key == "RUN" && (isNetplan || t.value.contains("sriov_numvfs"))))
+    }
+    guard relevant else { return [] }
     var out: [OwnerFinding] = []
     for event in events {
       var settings: [OwnerSetting] = []
