@@ -181,6 +181,37 @@ struct OwnersMatchingTests {
     }
   }
 
+  /// The SR-IOV example of netplan's YAML reference (a space before a colon, a quoted flow list,
+  /// a VF matched by a name glob).
+  @Test func netplanReferenceExample() throws {
+    let eno1 = OwnerDevice(address: Self.pf0.address, pf: Self.pf0.address, vfIndex: nil, driver: "igb",
+      vendorID: PCIID(0x8086), deviceID: PCIID(0x1521), netdevs: [OwnerDevice.Netdev(name: "eno1", mac: nil)])
+    try withRoot(["etc/netplan/50.yaml": """
+      network:
+        version: 2
+        renderer: networkd
+        ethernets:
+          eno1:
+            mtu: 9000
+            virtual-function-count: 8
+            embedded-switch-mode: switchdev
+            delay-virtual-functions-rebind: true
+          enp1s16f1:
+            link: eno1
+            addresses : [ "10.15.98.25/24" ]
+          vf1:
+            match:
+              name: enp1s16f[2-4]
+            link: eno1
+            set-name: myvf1
+
+      """]) { sysfs in
+      let found = OwnersReport.build(sysfs: sysfs, pfs: [OwnerPF(device: eno1, vfs: [], numVFs: 0, totalVFs: 7)]).findings
+      #expect(found.map(\.settings) == [[OwnerSetting("vf_count", "8"), OwnerSetting("eswitch_mode", "switchdev")]])
+      #expect(found.first?.line == 7)
+    }
+  }
+
   // MARK: NetworkManager
 
   @Test(arguments: [
