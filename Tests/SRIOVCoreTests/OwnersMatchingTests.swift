@@ -124,6 +124,21 @@ struct OwnersMatchingTests {
     }
   }
 
+  /// systemd.link(5): `foo.link.d/*.conf` from every network directory, merged by name, parsed
+  /// after `foo.link` (a later assignment wins); the finding names the drop-in that sets the count.
+  @Test func dropInsOverrideTheMainFile() throws {
+    try withRoot([
+      "usr/lib/systemd/network/10-x.link": "[Match]\nDriver=i40e\n[Link]\nSR-IOVVirtualFunctions=2\n",
+      "usr/lib/systemd/network/10-x.link.d/50-vfs.conf": "[Link]\nSR-IOVVirtualFunctions=4\n",
+      "etc/systemd/network/10-x.link.d/50-vfs.conf": "[Link]\nSR-IOVVirtualFunctions=6\n",
+      "run/systemd/network/10-x.link.d/60-more.conf": "# later by name\n[Link]\nSR-IOVVirtualFunctions=7\n",
+    ]) { sysfs in
+      let found = owners(sysfs)
+      #expect(found.map(\.settings) == [[OwnerSetting("vf_count", "7")]])
+      #expect(found.first?.location == "/run/systemd/network/10-x.link.d/60-more.conf:3")
+    }
+  }
+
   @Test func linkWithoutMatchMatchesAllButNetworkIsIgnored() throws {
     try withRoot([
       "etc/systemd/network/10-all.link": "[Link]\nSR-IOVVirtualFunctions=2\n",

@@ -149,9 +149,11 @@ struct IniFile: Sendable {
     let key: String
     let value: String
     let line: Int
+    /// The drop-in file the entry comes from; nil: the main file.
+    var source: HostPath? = nil
   }
 
-  let entries: [Entry]
+  private(set) var entries: [Entry]
   /// Lines that are neither a section, a key=value nor a comment.
   let bad: [LogicalLine]
 
@@ -190,6 +192,17 @@ struct IniFile: Sendable {
     }
     self.entries = entries
     self.bad = bad
+  }
+
+  /// Adds a drop-in's entries after this file's (systemd.syntax(7): drop-ins are parsed after the
+  /// main file, in order); its sections stay separate sections.
+  mutating func append(dropIn: IniFile, from path: HostPath) {
+    let offset = (entries.map(\.sectionIndex).max() ?? -1) + 1
+    for e in dropIn.entries {
+      var moved = Entry(section: e.section, sectionIndex: e.sectionIndex + offset, key: e.key, value: e.value, line: e.line)
+      moved.source = path
+      entries.append(moved)
+    }
   }
 
   func values(_ section: String, _ key: String) -> [Entry] {

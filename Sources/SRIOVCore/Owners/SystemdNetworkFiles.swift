@@ -4,8 +4,9 @@
 /// /run/systemd/network, /usr/local/lib/systemd/network and /usr/lib/systemd/network (and /lib on
 /// hosts without merged /usr), sorted together by name; a file replaces a same-named one in a
 /// later directory; an empty file or a link to /dev/null masks it. The first file (in that order)
-/// whose [Match] matches an interface is the one applied — for both kinds. Drop-ins (`foo.link.d/`)
-/// are not read yet.
+/// whose [Match] matches an interface is the one applied — for both kinds. Drop-ins: every
+/// `foo.link.d/*.conf` in those directories (merged by name the same way, in name order) is
+/// parsed after `foo.link`.
 enum SystemdNetworkFiles {
   static let directories: [HostPath] = [
     HostPath("etc/systemd/network"), HostPath("run/systemd/network"), HostPath("usr/local/lib/systemd/network"),
@@ -37,7 +38,18 @@ enum SystemdNetworkFiles {
       case .failed(let why): out.append(.failure(kind.owner, path, why))
       case .text(let text):
         if text.isEmpty { continue }  // an empty file masks too
-        let ini = IniFile(text, dialect: .systemd)
+        var ini = IniFile(text, dialect: .systemd)
+        if let name = path.lastComponent {
+          let (dropIns, dropErrors) = context.reader.merged(directories.map { $0.appending(name + ".d") }, suffix: ".conf")
+          out += dropErrors.map { OwnerFinding.failure(kind.owner, $0.0, $0.1) }
+          for dropIn in dropIns {
+            switch context.reader.read(dropIn) {
+            case .text(let t): ini.append(dropIn: IniFile(t, dialect: .systemd), from: dropIn)
+            case .failed(let why): out.append(.failure(kind.owner, dropIn, why))
+            case .masked, .missing: continue
+            }
+          }
+        }
         if let bad = ini.bad.first {
           // systemd logs and ignores such a line; the rest of the file still applies.
           out.append(.failure(kind.owner, path, line: bad.line, "not a section or Key=Value line: '\(bad.text.prefix(60))'"))
@@ -57,7 +69,7 @@ enum SystemdNetworkFiles {
           let settings = sriovSettings(f.file, kind: kind)
           var certainty = m
           if let earlier = earlierMaybe, m == .yes { certainty = .maybe("only if \(earlier) does not match first") }
-          if let finding = context.finding(kind.owner, f.path, line: settings.line, device: pf.device,
+          if let finding = context.finding(kind.owner, settings.source ?? f.path, line: settings.line, device: pf.device,
             settings: settings.values, when: when, match: certainty)
           {
             out.append(finding)
@@ -132,12 +144,15 @@ enum SystemdNetworkFiles {
   }
 
   /// `SR-IOVVirtualFunctions=` ([Link], .link only) and each `[SR-IOV]` section's VF settings.
-  static func sriovSettings(_ ini: IniFile, kind: Kind) -> (values: [OwnerSetting], line: Int?) {
+  /// With the line (and the drop-in, if any) of the VF count, else of the first `[SR-IOV]` section.
+  static func sriovSettings(_ ini: IniFile, kind: Kind) -> (values: [OwnerSetting], line: Int?, source: HostPath?) {
     var values: [OwnerSetting] = []
     var line: Int? = nil
+    var source: HostPath? = nil
     if kind == .link, let count = ini.last("Link", "SR-IOVVirtualFunctions"), !count.value.isEmpty {
       values.append(OwnerSetting(OwnerSetting.vfCountKey, count.value))
       line = count.line
+      source = count.source
     }
     var sections: [Int: [IniFile.Entry]] = [:]
     for e in ini.entries where e.section == "SR-IOV" { sections[e.sectionIndex, default: []].append(e) }
@@ -146,8 +161,11 @@ enum SystemdNetworkFiles {
       guard let vf = entries.last(where: { $0.key == "VirtualFunction" }) else { continue }
       let keys = entries.filter { $0.key != "VirtualFunction" }.map { "\($0.key)=\($0.value)" }
       values.append(OwnerSetting("vf.\(vf.value)", keys.isEmpty ? "(section without settings)" : keys.joined(separator: " ")))
-      line = line ?? vf.line
+      if line == nil {
+        line = vf.line
+        source = vf.source
+      }
     }
-    return (values, line)
+    return (values, line, source)
   }
 }
