@@ -1066,5 +1066,28 @@ def x710_vf_settings():
 SCENARIOS["x710-vf-settings"] = x710_vf_settings
 
 
+def owners_overlay(name, base):
+    """A host root whose etc/, run/, usr/lib/ ... trees hold other tools' SR-IOV configuration, copied from
+    Fixtures/owners/<name>/ (hand-written in each tool's real format; see sysfs/README.md)."""
+    def build():
+        sc = base()
+        overlay = os.path.join(HERE, "owners", name)
+        files = {}
+        for dirpath, _, filenames in os.walk(overlay):
+            for n in filenames:
+                path = os.path.join(dirpath, n)
+                with open(path) as f:
+                    files[os.path.relpath(path, overlay)] = f.read()
+        sc["extra_files"] = dict(sorted(files.items()))
+        return sc
+    return build
+
+
+for _name in ["owners-systemd", "owners-netplan", "owners-nm", "owners-udev", "owners-fight"]:
+    SCENARIOS[_name] = owners_overlay(_name, x710_demo)
+SCENARIOS["owners-modprobe"] = owners_overlay(
+    "owners-modprobe", lambda: dict(check_host([i350_pf()]), expect_groups="each"))
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -22,5 +22,6 @@ let package = Package(
     fuzzTarget("FuzzNetlinkReply"),
     fuzzTarget("FuzzDevlinkReply"),
     fuzzTarget("FuzzVFSettingsDump"),
+    fuzzTarget("FuzzOwnerFiles"),
   ]
 )

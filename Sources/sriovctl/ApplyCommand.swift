@@ -41,7 +41,10 @@ struct ApplyState: ParsableCommand {
     var apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
     apply.devlink = try host.devlinkSource()?.control
     let outcome = try apply.run(state, force: force, dryRun: dryRun)
-    Output.report(json: global.json, outcome.json(), text: outcome.text())
+    // Other tools that configure the same PFs (docs/owners.md): in the plan, or on stderr with --json.
+    let warnings = ((try? OwnersPlan.make(state, sysfs: host.sysfs))?.warnings ?? []).map { "warning: \($0)\n" }.joined()
+    if global.json && !warnings.isEmpty { Output.warning(warnings) }
+    Output.report(json: global.json, outcome.json(), text: warnings + outcome.text())
     if let error = outcome.error { throw error }
     if detailedExitcode && outcome.changed { throw ExitCode(2) }
   }
@@ -71,11 +74,16 @@ struct PersistState: ParsableCommand {
   @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
     completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
   @Flag(name: .long, help: "Print what would be written and the unit; write nothing.") var dryRun = false
+  @Flag(name: .long, help: "Install even when another tool configures the same thing on a PF (see 'sriovctl owners').")
+  var force = false
 
   func run() throws {
-    let (_, text) = try DesiredState.load(path: file)
+    let (state, text) = try DesiredState.load(path: file)
     let root = HostRoot.path(option: global.root, environment: Process.environment)
-    let outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun)
+    let owners = try OwnersPlan.make(state, sysfs: RootedSysfs(root: root))
+    if !force, let refusal = owners.refusal() { throw refusal }
+    var outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun, extra: owners.extra)
+    outcome.warnings = owners.warnings
     Output.report(json: global.json, outcome.json(), text: outcome.text())
   }
 }

@@ -21,7 +21,7 @@ struct Check: ParsableCommand {
         0000:3b:00.0
           PASS     isolation.acs_path ACS isolates every hop: 0000:3a:00.0
           PASS     group.viable       IOMMU group 4 is viable for vfio: ...
-        13 pass, 1 warn, 0 fail, 1 unknown
+        14 pass, 1 warn, 0 fail, 1 unknown
 
         $ sriovctl check --strict --json > preflight.json
 

@@ -22,6 +22,8 @@ enum Output {
   static func report(json: Bool, _ document: @autoclosure () -> JSON, text report: @autoclosure () -> String) {
     if json { write(document().rendered()) } else { text(report()) }
   }
+  /// Warnings beside a JSON result (stdout stays one JSON document).
+  static func warning(_ text: String) { fputs(text, stderr) }
 
   static func error(_ message: String, hint: String?) {
     // A path or value with a newline in it must not break the one-line contract.

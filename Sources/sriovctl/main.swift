@@ -11,7 +11,7 @@ struct SRIOVCtl: ParsableCommand {
     abstract: "Inspect and manage SR-IOV on Linux hosts.",
     discussion: HelpText.overview,
     version: Release.version,
-    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, SetVF.self, Check.self, EswitchCommand.self, ApplyState.self, PersistState.self, Capture.self])
+    subcommands: [List.self, Show.self, Create.self, Remove.self, Bind.self, Unbind.self, SetVF.self, Check.self, EswitchCommand.self, Owners.self, ApplyState.self, PersistState.self, Capture.self])
 
   // Lets `--root`/`--json` stand before the subcommand too; subcommands declare the same group.
   @OptionGroup var global: GlobalOptions

@@ -194,7 +194,7 @@ struct ApplyCLITests {
       let result = try JSONValue(parsing: again.stdout)["result"]
       #expect(result?["changed"] == false)
       #expect(result?["binary_present"] == true)
-      #expect(result?.keys == ["dry_run", "files", "unit", "binary_present", "changed", "binary"])
+      #expect(result?.keys == ["dry_run", "files", "unit", "warnings", "binary_present", "changed", "binary"])
       #expect(result?["binary"] == "/usr/bin/sriovctl")
       let quiet = try runCLI(["persist", "--root", image, "-f", file])
       #expect(!quiet.stdout.contains("warning"))

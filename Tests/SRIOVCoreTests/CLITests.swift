@@ -29,6 +29,7 @@ private let deviceKeys: Set<String> = [
   "address", "kind", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "vendor_name",
   "device_name", "class_name", "driver", "netdevs", "numa_node", "physfn", "vf_index", "port_type",
   "config_readable_bytes", "iommu_group", "sriov", "acs", "upstream", "settings", "vf_settings", "eswitch", "representor",
+  "owners",
 ]
 private let listKeys: Set<String> = [
   "address", "vendor_id", "device_id", "vendor_name", "device_name", "driver", "netdevs", "numa_node", "sriov_capable",

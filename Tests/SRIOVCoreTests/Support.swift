@@ -9,7 +9,8 @@ enum Repo {
   /// Every scenario in `Fixtures/sysfs/` (a test checks this matches the directory).
   static let scenarios = [
     "check-acs-off", "check-bus-range", "check-group-not-viable", "check-iommu-pt", "check-vf-bars-unassigned",
-    "connectx5", "no-iommu", "nonroot-view", "nvme-sriov", "switch-no-acs", "vf-second-bus", "x710-demo", "x710-vf-settings",
+    "connectx5", "no-iommu", "nonroot-view", "nvme-sriov", "owners-fight", "owners-modprobe", "owners-netplan", "owners-nm", "owners-systemd", "owners-udev",
+    "switch-no-acs", "vf-second-bus", "x710-demo", "x710-vf-settings",
   ]
 
   /// The executable next to the test bundle (whatever the build dir is), else `.build/debug`.

@@ -89,6 +89,9 @@ public struct DesiredPF: Sendable, Equatable {
   }
   /// `eswitch: {mode, inline_mode, encap_mode}`; nil leaves the eSwitch as it is.
   public var eswitch: EswitchTarget? = nil
+  /// `vfs.networkmanager: unmanaged`: persist installs a udev rule that keeps NetworkManager off
+  /// this PF's VF interfaces (see docs/owners.md). false: leave NetworkManager as it is.
+  public var networkManagerUnmanaged: Bool = false
 
   /// The driver VF `index` should use, nil when the file does not say.
   public func driver(forVF vf: Int) -> DriverName? {
@@ -243,7 +246,7 @@ struct DesiredStateReader {
 
   static let topKeys = ["version", "pfs"]
   static let pfKeys = ["address", "netdev", "vendor_device", "index", "vfs", "eswitch"]
-  static let vfsKeys = ["count", "autoprobe", "driver", "per_vf"]
+  static let vfsKeys = ["count", "autoprobe", "driver", "per_vf", "networkmanager"]
   static let entryKeys = ["vf", "driver", "mac", "vlan", "qos", "vlan_proto", "spoofchk", "trust", "link_state",
                           "min_tx_rate", "max_tx_rate"]
   /// The largest VF count the kernel's SR-IOV capability can express.
@@ -311,12 +314,20 @@ struct DesiredStateReader {
     var autoprobe: Bool? = nil
     var driver: DriverName? = nil
     var perVF: [DesiredVFEntry] = []
+    var unmanaged = false
     if let vfsNode = keys["vfs"] {
       let vfsField = field + ".vfs"
       let vfs = try mapping(vfsNode, vfsField, keys: Self.vfsKeys)
       count = try vfs["count"].map { n throws in try integer(n, vfsField + ".count", 0...Self.maxVFs) }
       autoprobe = try vfs["autoprobe"].map { n throws in try bool(n, vfsField + ".autoprobe") }
       driver = try vfs["driver"].map { n throws in try driverName(n, vfsField + ".driver") }
+      if let n = vfs["networkmanager"] {
+        guard try string(n, vfsField + ".networkmanager") == "unmanaged" else {
+          throw fail(n, vfsField + ".networkmanager", "'\(n.scalarText ?? "")' is not a NetworkManager policy",
+            hint: "write 'unmanaged' (keep NetworkManager off this PF's VFs), or remove the key to leave NetworkManager as it is")
+        }
+        unmanaged = true
+      }
       if let listNode = vfs["per_vf"] {
         guard let items = listNode.elements else {
           throw typeError(listNode, vfsField + ".per_vf", expected: "a list of entries like '- vf: 0'")
@@ -336,6 +347,7 @@ struct DesiredStateReader {
     var pf = DesiredPF(selector: selector, line: node.position.line, field: field, count: count, autoprobe: autoprobe,
       driver: driver, perVF: perVF, index: index)
     pf.eswitch = try readEswitch(keys["eswitch"], field)
+    pf.networkManagerUnmanaged = unmanaged
     return pf
   }
 

@@ -64,6 +64,8 @@ public struct Persist: Sendable {
     public let kind: String
     /// Already in place: nothing written.
     public let upToDate: Bool
+    /// The file is (or would be) removed rather than written.
+    public var removed = false
   }
 
   public struct Outcome: Sendable {
@@ -73,27 +75,34 @@ public struct Persist: Sendable {
     public let binary: String
     public let binaryPresent: Bool
     public var unit: String { Persist.unitText(binary: binary) }
+    /// Other owners of the PFs in the file (docs/owners.md), shown before the plan.
+    public var warnings: [String] = []
+    /// Extra files written (path, content), shown by a dry run after the unit.
+    public var extraTexts: [(HostPath, String)] = []
     public var changed: Bool { items.contains { !$0.upToDate } }
 
     public func text() -> String {
-      var out = ""
+      var out = warnings.map { "warning: \($0)\n" }.joined()
       if !binaryPresent {
         out += "warning: the unit runs \(binary), which is not there: it will fail at boot until sriovctl is installed there (the Debian package does, or make install)\n"
       }
       for item in items {
-        let verb = item.upToDate ? "unchanged" : (dryRun ? "would write" : "wrote")
+        let verb = item.upToDate ? "unchanged" : item.removed ? (dryRun ? "would remove" : "removed") : (dryRun ? "would write" : "wrote")
         out += "\(verb) \(item.path)\(item.kind == "symlink" ? " -> /\(Persist.unitPath.components.joined(separator: "/"))" : "")\n"
       }
       if dryRun { out += "\n--- \(Persist.unitPath) ---\n" + unit }
+      if dryRun { for (path, text) in extraTexts { out += "\n--- \(path) ---\n" + text } }
       return out
     }
 
     public func json() -> JSON {
       let list: [JSON] = items.map { item in
-        .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate))])
+        .object([("path", .string(item.path.description)), ("kind", .string(item.kind)), ("changed", .bool(!item.upToDate)),
+          ("removed", .bool(item.removed))])
       }
       return JSON.document([("result", .object([
         ("dry_run", .bool(dryRun)), ("files", .array(list)), ("unit", .string(unit)),
+        ("warnings", .strings(warnings)),
         ("binary_present", .bool(binaryPresent)), ("changed", .bool(changed)), ("binary", .string(binary)),
       ]))])
     }
@@ -104,14 +113,20 @@ public struct Persist: Sendable {
   /// belongs is refused before anything is written); then each file is staged under a unique name
   /// (O_EXCL, fsync) and only then renamed into place, so a refusal or failure leaves the old
   /// installation, and concurrent runs never share a temporary file.
-  public func install(stateText: String, dryRun: Bool) throws -> Outcome {
+  /// `extra`: more files to put in place (`nil` content: remove the file if it is there), such as
+  /// the NetworkManager udev rule (`NMUnmanagedRule`).
+  public func install(stateText: String, dryRun: Bool, extra: [(HostPath, String?)] = []) throws -> Outcome {
     let sysfs = RootedSysfs(root: root)
     let lock = dryRun ? nil : try HostLock.acquire(sysfs)
     defer { withExtendedLifetime(lock) {} }
     let target = "/" + Self.unitPath.components.joined(separator: "/")
     let installed = Self.binaries.first { sysfs.isExecutable(HostPath(String($0.dropFirst()))) }
     let binary = installed ?? Self.binaries[0]
-    let files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText(binary: binary))]
+    var files: [(HostPath, String)] = [(Self.statePath, stateText), (Self.unitPath, Self.unitText(binary: binary))]
+    var removals: [HostPath] = []
+    for (path, content) in extra {
+      if let content { files.append((path, content)) } else { removals.append(path) }
+    }
     var items: [Item] = []
     var previous: [HostPath: String?] = [:]
     for (path, content) in files {
@@ -129,12 +144,18 @@ public struct Persist: Sendable {
       throw failure(Self.enableLink, "cannot replace it", error)
     }
     items.append(Item(path: Self.enableLink, kind: "symlink", upToDate: currentLink == target))
-    let outcome = Outcome(dryRun: dryRun, items: items, binary: binary, binaryPresent: installed != nil)
+    for path in removals where sysfs.exists(path) {
+      var item = Item(path: path, kind: "file", upToDate: false)
+      item.removed = true
+      items.append(item)
+    }
+    var outcome = Outcome(dryRun: dryRun, items: items, binary: binary, binaryPresent: installed != nil)
+    outcome.extraTexts = extra.compactMap { path, text in text.map { (path, $0) } }
     guard !dryRun else { return outcome }
 
     // Stage everything that changes; nothing is in place until all of it is written.
     var staged: [StagedFile] = []
-    for item in items where !item.upToDate {
+    for item in items where !item.upToDate && !item.removed {
       do {
         if item.kind == "symlink" {
           staged.append(try sysfs.stageSymlink(target, at: item.path))
@@ -153,6 +174,9 @@ public struct Persist: Sendable {
         throw failure(file.path, "cannot put it in place", SysfsError(.create, path: sysfs.absolute(file.path), cause: .errno(error)))
       }
       committed.append(file)
+    }
+    for item in items where item.removed {
+      do { try sysfs.remove(item.path) } catch { throw failure(item.path, "cannot remove it", error) }
     }
     return outcome
   }

@@ -15,7 +15,11 @@ public struct CheckReport: Sendable {
     let facts = try CheckFacts.gather(host: host, devices: devices)
     let report = run(facts)
     // devlink eSwitch (legacy-only / representors), when this root has devlink answers.
-    return CheckReport(findings: report.findings + EswitchChecks.findings(facts.devices.map(\.device), source: try host.devlinkSource()))
+    let eswitch = EswitchChecks.findings(facts.devices.map(\.device), source: try host.devlinkSource())
+    // Who else configures SR-IOV on the PFs checked (owners.*, docs/owners.md).
+    let pfs: [PCIAddress] = facts.devices.filter { $0.device.sriov != nil }.map(\.device.address)
+    let owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs(pfs, sysfs: host.sysfs))
+    return CheckReport(findings: report.findings + eswitch + OwnersChecks.all(owners))
   }
 
   /// No FAIL (and with `strict`, no WARN or UNKNOWN either).

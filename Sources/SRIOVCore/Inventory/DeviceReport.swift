@@ -36,6 +36,8 @@ public struct DeviceReport: Sendable {
   public var settings: VFSettings? = nil
   /// The devlink eSwitch of a PF (for a VF, its PF's); nil without a devlink source.
   public var eswitch: EswitchReadout? = nil
+  /// Who else configures SR-IOV on a PF (nil for other functions).
+  public var owners: OwnersReport? = nil
 
   public static func build(host: Host, device ref: DeviceRef) throws -> DeviceReport {
     try build(host: host, device: ref, vfSettings: try host.vfSettingsSource()).withEswitch(from: try host.devlinkSource())
@@ -67,7 +69,11 @@ public struct DeviceReport: Sendable {
       vfs: try (device.sriov?.vfs ?? []).map { link in
         ListReport.VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
       })
-    return report.withVFSettings(from: source, netdevs: netdevs)
+    var withOwners = report.withVFSettings(from: source, netdevs: netdevs)
+    if device.sriov != nil {
+      withOwners.owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs([address], sysfs: host.sysfs))
+    }
+    return withOwners
   }
 
   /// Adds VF settings: a PF's for its VFs, or a VF's own from its PF's read.

@@ -1,6 +1,13 @@
 extension DeviceReport {
   public func json() -> JSON {
     let d = device
+    let ownersJSON: JSON = owners.map { o in JSON.array(o.claims(on: d.address).map(OwnersReport.json)) } ?? .null
+    let groupJSON: JSON = iommuGroup.map { group in
+      JSON.object([
+        ("id", .int(group.id)), ("type", .optional(group.type)),
+        ("members", .strings(group.members.map(\.description))),
+      ])
+    } ?? .null
     return .document([
       ("device", .object([
         ("address", .string(d.address.description)),
@@ -20,17 +27,13 @@ extension DeviceReport {
         ("vf_index", .optional(d.vfIndex)),
         ("port_type", .optional(config.portType?.name)),
         ("config_readable_bytes", .int(config.readableBytes)),
-        ("iommu_group", iommuGroup.map { group in
-          .object([
-            ("id", .int(group.id)), ("type", .optional(group.type)),
-            ("members", .strings(group.members.map(\.description))),
-          ])
-        } ?? .null),
+        ("iommu_group", groupJSON),
         ("sriov", sriovJSON()),
         ("settings", settings.map(VFSettingsView.json) ?? .null),
         ("vf_settings", vfSettings?.json() ?? .null),
         ("eswitch", eswitch?.json() ?? .null),
         ("representor", .optional(representor)),
+        ("owners", ownersJSON),
         ("acs", Self.json(config.acs)),
         ("upstream", .array(upstream.map { hop in
           .object([
@@ -100,6 +103,7 @@ extension DeviceReport {
     lines.append(contentsOf: sriovText())
     if let eswitch { lines.append(("eswitch", eswitch.text)) }
     if let representor { lines.append(("representor", representor)) }
+    if let owners { lines.append(("owners", escaped(owners.summary(of: d.address)))) }
     if device.kind == .vf, let settings { lines.append(("settings", VFSettingsView.text(settings))) }
     for (i, hop) in upstream.enumerated() {
       let portType: String = hop.config.portType?.name ?? "(port type unknown)"

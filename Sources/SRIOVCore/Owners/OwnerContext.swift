@@ -1,0 +1,68 @@
+/// What every owner parser gets: the file reader and the PFs (with their VFs) to match against.
+struct OwnerContext: Sendable {
+  let reader: ConfigReader
+  let pfs: [OwnerPF]
+  /// File owner and mode, when the door can tell (NetworkManager ignores keyfiles that are not
+  /// root's or that others can read).
+  let modes: any FileModes
+
+  var sysfs: any Sysfs { reader.sysfs }
+
+  /// Every PF and VF.
+  var devices: [OwnerDevice] { pfs.flatMap { [$0.device] + $0.vfs } }
+
+  /// The finding for `device` (a PF, or a VF of one).
+  func finding(_ kind: OwnerKind, _ file: HostPath, line: Int?, device: OwnerDevice, settings: [OwnerSetting],
+    when: String, match: OwnerMatch) -> OwnerFinding?
+  {
+    guard match.possible, !settings.isEmpty else { return nil }
+    var uncertain: String? = nil
+    if case .maybe(let why) = match { uncertain = why }
+    return OwnerFinding(kind: kind, file: file, line: line, pf: device.pf, vf: device.vfIndex, settings: settings,
+      when: when, uncertain: uncertain)
+  }
+
+  /// The PF or VF with netdev `name`.
+  func device(netdev name: String) -> OwnerDevice? {
+    devices.first { $0.netdevs.contains { $0.name == name } }
+  }
+
+  func device(address: PCIAddress) -> OwnerDevice? {
+    devices.first { $0.address == address }
+  }
+}
+
+/// Owner and permission bits of a file, for the checks some tools make before trusting a file.
+public struct FileMode: Sendable, Hashable {
+  public let uid: UInt32
+  public let mode: UInt32
+  public init(uid: UInt32, mode: UInt32) {
+    self.uid = uid
+    self.mode = mode
+  }
+}
+
+/// Where owner and mode come from. The host-file door (`Sysfs`) does not answer this yet: until it
+/// does, `UnknownFileModes` says "unknown" and NetworkManager keyfiles are read as if NM accepts
+/// them (an image or a capture does not keep owners anyway).
+public protocol FileModes: Sendable {
+  func mode(of path: HostPath) -> FileMode?
+}
+
+public struct UnknownFileModes: FileModes {
+  public init() {}
+  public func mode(of path: HostPath) -> FileMode? { nil }
+}
+
+extension DocumentNode {
+  /// A scalar as the file wrote it: strings, numbers (their literal: a PCI address or MAC never
+  /// becomes a number) and booleans.
+  var scalarText: String? {
+    switch value {
+    case .string(let s): s
+    case .number(let literal): literal
+    case .bool(let b): b ? "true" : "false"
+    default: nil
+    }
+  }
+}

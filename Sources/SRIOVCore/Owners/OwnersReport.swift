@@ -1,0 +1,156 @@
+/// `sriovctl owners`: who else configures SR-IOV on this host, per PF.
+public struct OwnersReport: Sendable {
+  public let pfs: [OwnerPF]
+  /// Claims on the PFs (and their VFs) and files that could not be used (`pf == nil`).
+  public let findings: [OwnerFinding]
+  /// Whether NetworkManager is installed or configured in the root.
+  public let networkManagerPresent: Bool
+
+  public init(pfs: [OwnerPF], findings: [OwnerFinding], networkManagerPresent: Bool) {
+    self.pfs = pfs
+    self.findings = findings
+    self.networkManagerPresent = networkManagerPresent
+  }
+
+  /// Reads every owner's files under the host root. `refs` empty: every SR-IOV PF.
+  public static func build(host: Host, devices refs: [DeviceRef] = [], modes: any FileModes = UnknownFileModes()) throws -> OwnersReport {
+    let inventory = host.inventory
+    var addresses: [PCIAddress] = refs.isEmpty ? try inventory.physicalFunctionAddresses() : []
+    for ref in refs {
+      let a = try inventory.resolve(ref)
+      let d = try inventory.device(a)
+      guard d.sriov != nil else {
+        throw SRIOVError(a.description, "is not an SR-IOV physical function", hint: "give a PF; 'sriovctl list' shows them")
+      }
+      if !addresses.contains(a) { addresses.append(a) }
+    }
+    let pfs = try gatherPFs(addresses, sysfs: host.sysfs)
+    return build(sysfs: host.sysfs, pfs: pfs, modes: modes)
+  }
+
+  /// The owners of `pfs` in the root `sysfs` reads (pure over what the files say).
+  public static func build(sysfs: any Sysfs, pfs: [OwnerPF], modes: any FileModes = UnknownFileModes()) -> OwnersReport {
+    let context = OwnerContext(reader: ConfigReader(sysfs: sysfs), pfs: pfs, modes: modes)
+    var findings: [OwnerFinding] = []
+    findings += SystemdNetworkFiles.findings(context)
+    findings += NetplanFiles.findings(context)
+    findings += NetworkManagerFiles.findings(context)
+    findings += NetworkManagerFiles.unmanaged(context)
+    findings += UdevRules.findings(context)
+    findings += DriverctlOverrides.findings(context)
+    findings += ModprobeOptions.findings(context)
+    findings += OSNetConfig.findings(context)
+    findings += SRIOVOperator.findings(context)
+    findings += SriovctlPersisted.findings(context)
+    return OwnersReport(pfs: pfs, findings: findings, networkManagerPresent: NetworkManagerFiles.present(sysfs))
+  }
+
+  /// Each PF with its VFs, their drivers, IDs and interfaces (with MACs) from sysfs.
+  public static func gatherPFs(_ addresses: [PCIAddress], sysfs: any Sysfs) throws -> [OwnerPF] {
+    let inventory = Inventory(sysfs: sysfs)
+    var result: [OwnerPF] = []
+    for address in addresses {
+      let pf = try inventory.device(address)
+      guard let state = pf.sriov else { continue }
+      let all = [address] + state.vfs.map(\.address)
+      let netdevs = try inventory.netdevs(of: all)
+      let describe = { (d: PCIDevice, vfIndex: Int?) -> OwnerDevice in
+        let names = netdevs[d.address] ?? []
+        let withMAC: [OwnerDevice.Netdev] = names.map { name in
+          let mac: String? = (try? NetdevName(parsing: name)).flatMap { n in
+            (try? sysfs.readValueIfPresent(SysfsLayout.netdev(n).appending("address"))) ?? nil
+          }.flatMap(normalizedMAC)
+          return OwnerDevice.Netdev(name: name, mac: mac)
+        }
+        return OwnerDevice(address: d.address, pf: address, vfIndex: vfIndex, driver: d.driver, vendorID: d.vendorID,
+          deviceID: d.deviceID, netdevs: withMAC)
+      }
+      let vfs: [OwnerDevice] = try state.vfs.map { link in describe(try inventory.device(link.address, vfIndex: link.index), link.index) }
+      result.append(OwnerPF(device: describe(pf, nil), vfs: vfs, numVFs: state.numVFs, totalVFs: state.totalVFs))
+    }
+    return result
+  }
+
+  /// The claims on one PF, in the order the owners were read.
+  public func claims(on pf: PCIAddress) -> [OwnerFinding] { findings.filter { $0.pf == pf } }
+
+  /// Files that could not be read or parsed.
+  public var errors: [OwnerFinding] { findings.filter { $0.error != nil } }
+
+  /// The other owners (not sriovctl) that claim the PF, one entry per kind, for `show`.
+  public func summary(of pf: PCIAddress) -> String {
+    let claims = claims(on: pf)
+    guard !claims.isEmpty else { return "none found (sriovctl owners explains)" }
+    var kinds: [OwnerKind] = []
+    for c in claims where !kinds.contains(c.kind) { kinds.append(c.kind) }
+    return kinds.map { kind in
+      let files = claims.filter { $0.kind == kind }
+      return "\(kind.rawValue) (\(files[0].location)\(files.count > 1 ? " +\(files.count - 1)" : ""))"
+    }.joined(separator: ", ")
+  }
+
+  public func text() -> String {
+    var out = pfs.isEmpty ? "no SR-IOV physical function on this host\n" : ""
+    for pf in pfs {
+      let names = pf.device.netdevs.map(\.name).joined(separator: " ")
+      out += "\(pf.address)\(names.isEmpty ? "" : " " + names) (\(pf.device.driver ?? "no driver"), \(pf.numVFs) of \(pf.totalVFs) VFs now)\n"
+      let claims = claims(on: pf.address)
+      if claims.isEmpty { out += "  no owner found: nothing else configures SR-IOV on this PF\n" }
+      // One entry for a file line that claims several VFs alike.
+      var groups: [(OwnerFinding, [Int])] = []
+      for c in claims {
+        if let (first, vfs) = groups.last, let vf = c.vf, !vfs.isEmpty, first.kind == c.kind, first.file == c.file,
+          first.line == c.line, first.settings == c.settings, first.when == c.when, first.uncertain == c.uncertain
+        {
+          groups[groups.count - 1].1 = vfs + [vf]
+        } else {
+          groups.append((c, c.vf.map { [$0] } ?? []))
+        }
+      }
+      for (c, vfs) in groups {
+        let subject = vfs.isEmpty ? "" : (vfs.count == 1 ? "vf \(vfs[0]): " : "vfs \(vfs.map(String.init).joined(separator: " ")): ")
+        out += "  \(c.kind.rawValue): \(escaped(c.location))\n"
+        out += "    sets \(subject)\(c.settings.map { escaped($0.description) }.joined(separator: ", ")) \(c.when)\n"
+        if let why = c.uncertain { out += "    uncertain: \(escaped(why))\n" }
+      }
+    }
+    if !errors.isEmpty {
+      out += "files that could not be read:\n"
+      for e in errors { out += "  \(e.kind.rawValue): \(escaped(e.location)): \(escaped(e.error ?? ""))\n" }
+    }
+    return out
+  }
+
+  public func json() -> JSON {
+    .document([
+      ("networkmanager_present", .bool(networkManagerPresent)),
+      ("pfs", .array(pfs.map { pf in
+        .object([
+          ("address", .string(pf.address.description)), ("netdevs", .strings(pf.device.netdevs.map(\.name))),
+          ("num_vfs", .int(pf.numVFs)),
+          ("owners", .array(claims(on: pf.address).map(Self.json))),
+        ])
+      })),
+      ("errors", .array(errors.map(Self.json))),
+    ])
+  }
+
+  static func json(_ c: OwnerFinding) -> JSON {
+    .object([
+      ("kind", .string(c.kind.id)), ("file", .string(c.file.description)), ("line", .optional(c.line)),
+      ("pf", .optional(c.pf?.description)), ("vf", .optional(c.vf)),
+      ("sets", .array(c.settings.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
+      ("when", c.error == nil ? .string(c.when) : .null), ("uncertain", .optional(c.uncertain)), ("error", .optional(c.error)),
+    ])
+  }
+}
+
+/// Host text in terminal output: control characters shown as `\xNN`, never sent to the terminal.
+func escaped(_ text: String) -> String {
+  guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+  var out = ""
+  for s in text.unicodeScalars {
+    if s.value < 0x20 || s.value == 0x7f { out += "\\x" + Hex.format(UInt8(s.value), width: 2) } else { out.unicodeScalars.append(s) }
+  }
+  return out
+}
