@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 sriovctl developers
-# GNU General Public License v2.0+ (see https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt)
-# SPDX-License-Identifier: GPL-2.0-or-later
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 """Run the installed sriovctl and read its JSON (docs/json-schema.md in the sriovctl repository).
 
@@ -47,13 +47,15 @@ class Sriovctl(object):
         self.root = module.params.get('root')
 
     def argv(self, args):
+        # Global options before the subcommand (USAGE: sriovctl [--root <dir>] [--json] <subcommand>),
+        # so that a '--' among the subcommand's arguments cannot swallow them.
         argv = [self.binary]
         if self.root:
             argv += ['--root', self.root]
-        return argv + list(args) + ['--json']
+        return argv + ['--json'] + list(args)
 
     def run(self, args):
-        """Run `sriovctl [--root R] ARGS --json`; return a Run (never raises, never fails the module)."""
+        """Run `sriovctl [--root R] --json ARGS`; return a Run (never raises, never fails the module)."""
         argv = self.argv(args)
         # A parsable locale keeps errno texts in English, as ansible.builtin modules do.
         locale = get_best_parsable_locale(self.module)
@@ -77,12 +79,12 @@ class Sriovctl(object):
             self.fail(run, msg='%s printed JSON that is not an object: is it sriovctl?' % self.binary)
         version = doc.get('schema_version')
         if version not in KNOWN_SCHEMA_VERSIONS:
-            self.fail(run, msg=(
-                '%s (%s) prints JSON schema_version %s; this collection (sriovctl.sriov) understands '
-                'schema_version %s only' % (self.binary, self.version(), json.dumps(version),
-                                            ', '.join(str(v) for v in KNOWN_SCHEMA_VERSIONS))),
-                hint='install the sriovctl.sriov collection release that matches this sriovctl, '
-                     'or a sriovctl that prints schema_version %s' % KNOWN_SCHEMA_VERSIONS[-1])
+            known = ', '.join(str(v) for v in KNOWN_SCHEMA_VERSIONS)
+            msg = ('%s (%s) prints JSON schema_version %s; this collection (sriovctl.sriov) understands '
+                   'schema_version %s only' % (self.binary, self.version(), json.dumps(version), known))
+            hint = ('install the sriovctl.sriov collection release that matches this sriovctl, '
+                    'or a sriovctl that prints schema_version %s' % known)
+            self.fail(run, msg=msg, hint=hint)
         return doc
 
     def fail(self, run, msg=None, **extra):

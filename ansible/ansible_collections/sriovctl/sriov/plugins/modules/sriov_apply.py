@@ -1,8 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 sriovctl developers
-# GNU General Public License v2.0+ (see https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt)
-# SPDX-License-Identifier: GPL-2.0-or-later
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -24,7 +24,7 @@ description:
   - A refusal or failure fails the task with sriovctl's one-line message as C(msg), its C(hint),
     and the outcome of every action (applied, unchanged, rolled_back, failed, skipped).
 author:
-  - sriovctl developers
+  - sriovctl developers (!UNKNOWN)
 extends_documentation_fragment:
   - sriovctl.sriov.sriovctl
 attributes:

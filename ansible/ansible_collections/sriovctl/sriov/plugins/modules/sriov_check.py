@@ -1,8 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 sriovctl developers
-# GNU General Public License v2.0+ (see https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt)
-# SPDX-License-Identifier: GPL-2.0-or-later
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -19,7 +19,7 @@ description:
     O(strict=true) also a WARN or UNKNOWN one. C(msg) lists those findings, each with its hint.
   - Returns every finding for reporting. Read-only; the same in check mode.
 author:
-  - sriovctl developers
+  - sriovctl developers (!UNKNOWN)
 extends_documentation_fragment:
   - sriovctl.sriov.sriovctl
 attributes:

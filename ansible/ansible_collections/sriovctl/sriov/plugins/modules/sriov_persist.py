@@ -1,8 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 sriovctl developers
-# GNU General Public License v2.0+ (see https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt)
-# SPDX-License-Identifier: GPL-2.0-or-later
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -18,7 +18,7 @@ description:
   - Each file is written whole; the same state again changes nothing (C(changed=false)).
   - In check mode runs C(persist --dry-run), which writes nothing and says what would change.
 author:
-  - sriovctl developers
+  - sriovctl developers (!UNKNOWN)
 extends_documentation_fragment:
   - sriovctl.sriov.sriovctl
 attributes:
@@ -41,7 +41,7 @@ options:
 notes:
   - The unit runs C(/usr/bin/sriovctl); RV(binary_present) is false when it is not there (e.g. installed under C(/usr/local)).
   - Drivers the state names (e.g. C(vfio-pci)) must load at boot; list them in C(/etc/modules-load.d/).
-  - Run C(systemctl daemon-reload) (M(ansible.builtin.systemd_service) with C(daemon_reload=true)) when RV(changed) is true.
+  - Run C(systemctl daemon-reload) (M(ansible.builtin.systemd_service) with C(daemon_reload=true)) when C(changed) is true.
 seealso:
   - module: sriovctl.sriov.sriov_apply
 '''
