@@ -8,6 +8,10 @@
 Everything SR-IOV (planning, refusals, rollback, findings) happens in sriovctl. This file only
 builds argument lists, runs the binary without a shell, checks the JSON schema version and turns
 the tool's stderr ("Error: ..." then an optional "hint: ...") into Ansible's msg and hint.
+
+A module result carrying a nonzero `rc` counts as failed even from exit_json (ansible-core's
+task_executor: "rc is here for backwards compatibility and modules that use it instead of
+'failed'"), so the modules call exit_json only after sriovctl exited 0.
 """
 
 from __future__ import absolute_import, division, print_function
