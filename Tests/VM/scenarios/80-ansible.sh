@@ -1,11 +1,11 @@
 #!/bin/bash
 # vm: --igb
-# timeout: 900
+# timeout: 600
 # The Ansible collection on a real kernel: the example playbook (ansible/.../playbooks/sriov.yml, the
 # sriovctl.sriov.sriov role: preflight, apply, persist, verify) with the local connection makes the
 # NVMe PF have 3 VFs on vfio-pci (autoprobe off) and the igb PF 2 VFs, VF 0 with a MAC and VLAN set
-# over rtnetlink; the second run reports changed=0; a check-mode run of a smaller count predicts the
-# refusal (VFs in use on vfio-pci) and writes nothing.
+# over rtnetlink; the second run reports changed=0. (Check mode, refusals and failures are covered on
+# fixtures by ansible/test/run; each ansible-playbook run costs one to three minutes under TCG.)
 # Needs the virtual environment that ansible/test/run creates on the host (scripts/test runs it
 # first): ansible-core installed for Debian's /usr/bin/python3, which the guest shares with the host.
 . "$(dirname "$0")/lib.sh"
@@ -55,7 +55,6 @@ sriov_state:
 EOT
 }
 state 3 >"$W/vars.yml"
-state 2 >"$W/fewer.yml"
 
 play() {  # log-name ansible-playbook-args...
   local log=$W/$1.log t0=$SECONDS
@@ -93,13 +92,6 @@ play second -e "@$W/vars.yml"
 expect "exit status" "$PLAY_RC" 0
 expect "changed tasks" "$(recap changed)" 0
 [[ $(recap changed) == 0 ]] || show_log 80
-
-section "check mode, fewer NVMe VFs: the refusal is predicted, nothing written"
-play fewer -e "@$W/fewer.yml" --check
-expect "exit status (failed)" "$PLAY_RC" 2
-grep -q "refusing to change from 3 to 2 VFs" "$PLAY_LOG" && ok "the tool's refusal in the output" || { fail "no refusal"; show_log; }
-grep -q '"hint": "stop what uses them, or pass --force to destroy them anyway"' "$PLAY_LOG" && ok "and its hint" || fail "no hint"
-expect "nvme VFs unchanged" "$(vf_count "$N")" 3
 
 section "cleanup"
 echo 0 >"$N/sriov_numvfs"; echo 0 >"$G/sriov_numvfs"
