@@ -1,6 +1,6 @@
 #!/bin/bash
 # vm: --igb
-# timeout: 600
+# timeout: 900
 # The Ansible collection on a real kernel: the example playbook (ansible/.../playbooks/sriov.yml, the
 # sriovctl.sriov.sriov role: preflight, apply, persist, verify) with the local connection makes the
 # NVMe PF have 3 VFs on vfio-pci (autoprobe off) and the igb PF 2 VFs, VF 0 with a MAC and VLAN set
