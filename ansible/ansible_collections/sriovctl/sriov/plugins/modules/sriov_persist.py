@@ -39,7 +39,8 @@ options:
       - Path of a desired-state file on the managed host. Mutually exclusive with O(state).
     type: path
 notes:
-  - The unit runs C(/usr/bin/sriovctl); RV(binary_present) is false when it is not there (e.g. installed under C(/usr/local)).
+  - RV(binary_present) is false when the sriovctl the unit runs is not installed under O(root); sriovctl's
+    warning says which path it expected.
   - Drivers the state names (e.g. C(vfio-pci)) must load at boot; list them in C(/etc/modules-load.d/).
   - Run C(systemctl daemon-reload) (M(ansible.builtin.systemd_service) with C(daemon_reload=true)) when C(changed) is true.
 seealso:
@@ -79,10 +80,15 @@ files:
     - {path: /etc/systemd/system/sriovctl.service, kind: file, changed: false}
     - {path: /etc/systemd/system/multi-user.target.wants/sriovctl.service, kind: symlink, changed: false}
 binary_present:
-  description: Whether C(/usr/bin/sriovctl), which the unit runs, exists under O(root).
+  description: Whether the sriovctl the unit runs is installed under O(root).
   returned: success
   type: bool
   sample: true
+binary:
+  description: The sriovctl the unit runs (C(/usr/bin/sriovctl), or C(/usr/local/bin/sriovctl) after C(make install)).
+  returned: success, when sriovctl reports it (sriovctl releases after 0.1.0)
+  type: str
+  sample: /usr/bin/sriovctl
 unit:
   description: The systemd unit's text.
   returned: success
@@ -125,8 +131,10 @@ def main():
         tool.fail(run, changed=outcome['changed'], files=outcome['files'])
     changed_files = [f['path'] for f in outcome['files'] if f['changed']]
     msg = ('changed: ' + ', '.join(changed_files)) if changed_files else 'unchanged: the files are installed'
-    module.exit_json(changed=outcome['changed'], msg=msg, hint=None, files=outcome['files'],
-                     binary_present=outcome['binary_present'], unit=outcome['unit'], cmd=run.argv, rc=run.rc)
+    fields = dict(files=outcome['files'], binary_present=outcome['binary_present'], unit=outcome['unit'])
+    if 'binary' in outcome:  # added to the schema after sriovctl 0.1.0 (keys are only ever added)
+        fields['binary'] = outcome['binary']
+    module.exit_json(changed=outcome['changed'], msg=msg, hint=None, cmd=run.argv, rc=run.rc, **fields)
 
 
 if __name__ == '__main__':
