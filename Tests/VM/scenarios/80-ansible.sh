@@ -5,9 +5,10 @@
 # sriovctl.sriov.sriov role: preflight, apply, persist, verify) with the local connection makes the
 # NVMe PF have 3 VFs on vfio-pci (autoprobe off) and the igb PF 2 VFs, VF 0 with a MAC and VLAN set
 # over rtnetlink; the second run reports changed=0. (Check mode, refusals and failures are covered on
-# fixtures by ansible/test/run; each ansible-playbook run costs one to three minutes under TCG.)
+# fixtures by ansible/test/run; each ansible-playbook run takes 2-4.5 minutes under TCG.)
 # Needs the virtual environment that ansible/test/run creates on the host (scripts/test runs it
 # first): ansible-core installed for Debian's /usr/bin/python3, which the guest shares with the host.
+# The guest gets HOME but not XDG_CACHE_HOME: with XDG_CACHE_HOME set on the host, the venv is not found.
 . "$(dirname "$0")/lib.sh"
 
 NVME=0000:01:00.0 IGB=0000:03:00.0
