@@ -128,8 +128,8 @@ public struct DesiredState: Sendable, Equatable {
   public static let version = 1
 
   /// The largest desired-state file sriovctl reads, in bytes (16 MiB): far above any real file
-  /// (65535 VFs with every setting is about 8 MiB) and small enough that a wrong file (an image,
-  /// a device) is refused before it fills memory. Whoever reads `-f FILE` reads at most this
+  /// (every setting for each of 4096 VFs is about 1.2 MiB of block YAML) and small enough that a
+  /// wrong file (an image, a device) is refused before it fills memory. Whoever reads `-f FILE` reads at most this
   /// many bytes plus one, to tell "too large" from "exactly the cap".
   public static let maxFileBytes = 16 << 20
 
@@ -161,7 +161,7 @@ public struct DesiredState: Sendable, Equatable {
     guard count <= maxFileBytes else {
       throw DesiredStateError(source: source, line: 1, field: "",
         problem: "the file has \(count) bytes, more than the \(maxFileBytes >> 20) MiB a desired-state file may have",
-        hint: "is it the right file? A desired state for 65535 VFs with every setting is about 8 MiB")
+        hint: "is it the right file? Every setting for each of 4096 VFs is about 1.2 MiB of YAML")
     }
   }
 

@@ -188,7 +188,7 @@ struct YAMLParser {
       end += 1
     }
     row = r + 1
-    return DocumentNode(Self.plainValue(text(r, c, end)), at: position(r, c))
+    return DocumentNode(plainValue(r, c, end), at: position(r, c))
   }
 
   // MARK: flow collections (JSON)
@@ -260,9 +260,9 @@ struct YAMLParser {
       throw error(r, c, "expected a value, found '\(Document.echo(first))'")
     default:
       let end = flowPlainEnd(r, c)
-      let literal = text(r, c, end)
+      let value = plainValue(r, c, end)
       c = end
-      return DocumentNode(Self.plainValue(literal), at: start)
+      return DocumentNode(value, at: start)
     }
   }
 
@@ -353,6 +353,21 @@ struct YAMLParser {
     throw error(r, c, "unterminated \(name)-quoted value (quoted values must end on the same line)")
   }
 
+  /// The plain scalar on row `r` from `from` to `to` (trailing spaces dropped), judged on the
+  /// scalars before any String is built: every plain value in the file passes here.
+  func plainValue(_ r: Int, _ from: Int, _ to: Int) -> DocumentValue {
+    let line = lines[r]
+    var end = min(to, line.count)
+    while end > from && line[end - 1].value == 0x20 { end -= 1 }
+    let count = end - from
+    let lead = count > 0 ? line[from].value : 0
+    // Only the null and boolean words (by first letter, at most 5 letters) need a String compare.
+    let word = count <= 5 && (count == 0 || lead == 0x7E || lead | 0x20 == 0x6E || lead | 0x20 == 0x74 || lead | 0x20 == 0x66)
+    let text = Document.string(line, from, end)
+    if word { return Self.plainValue(text) }
+    return Self.isNumberLike(line, from, end) ? .number(text) : .string(text)
+  }
+
   /// The value of a plain (unquoted) scalar: text stays text; nothing is converted by YAML 1.1 rules.
   static func plainValue(_ text: String) -> DocumentValue {
     let lead = text.utf8.first ?? 0
@@ -375,6 +390,25 @@ struct YAMLParser {
   static func isNumberLike(_ text: String) -> Bool {
     var copy = text
     return copy.withUTF8 { isNumberLike(utf8: $0) }
+  }
+
+  /// The same over scalars `from..<to` of a line (ASCII decides; any other scalar is not a digit).
+  static func isNumberLike(_ line: [Unicode.Scalar], _ from: Int, _ to: Int) -> Bool {
+    // Cheap rejection first: a number starts with a sign, a digit or a dot.
+    guard from < to else { return false }
+    let lead = line[from].value
+    guard lead == 0x2D || lead == 0x2B || lead == 0x2E || (lead >= 0x30 && lead <= 0x39) else { return false }
+    if to - from == 1 { return lead != 0x2D && lead != 0x2B && lead != 0x2E }  // one digit, the common case
+    var utf8: [UInt8] = []
+    utf8.reserveCapacity(to - from)
+    var i = from
+    while i < to {
+      let v = line[i].value
+      guard v < 0x80 else { return false }
+      utf8.append(UInt8(truncatingIfNeeded: v))
+      i += 1
+    }
+    return utf8.withUnsafeBufferPointer { isNumberLike(utf8: $0) }
   }
 
   /// The same over UTF-8 bytes (every plain value passes here: no allocation, no `Character`).
@@ -425,18 +459,20 @@ struct YAMLParser {
     while row < lines.count {
       let line = lines[row]
       let c = indents[row]
-      if c < line.count && line[c] == "\t" {
+      // Integer compares: this runs for every line of the file.
+      let first = c < line.count ? line[c].value : 0
+      if first == 0x09 {  // a tab after the indentation spaces
         var rest = c
         while rest < line.count && (line[rest] == "\t" || line[rest] == " ") { rest += 1 }
         if rest < line.count && line[rest] != "#" {
           throw error(row, c, "a tab in the indentation (YAML indents with spaces only)")
         }
       }
-      if c < line.count && line[c] != "#" && line[c] != "\t" {
-        if c == 0 && started && (isMarker(row, "-") || isMarker(row, ".")) {
+      if c < line.count && first != 0x23 && first != 0x09 {  // not a comment, not a tab
+        if c == 0 && started && (first == 0x2D || first == 0x2E) && (isMarker(row, "-") || isMarker(row, ".")) {
           throw error(row, 0, "a second YAML document ('\(text(row, 0, 3))') is not supported: one file holds one desired state")
         }
-        if c == 0 && line[0] == "%" { throw error(row, 0, "YAML directives ('%...') are not supported") }
+        if c == 0 && first == 0x25 { throw error(row, 0, "YAML directives ('%...') are not supported") }  // "%"
         return row
       }
       row += 1
