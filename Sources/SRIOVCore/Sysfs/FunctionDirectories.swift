@@ -1,5 +1,10 @@
 import CPCI
 import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The hot path of a read-only pass (`list`, `show`) over PCI function directories: each directory
 /// is located once, opened once, and its attributes are read with `openat`/`readlinkat`/`fstatat`
@@ -290,6 +295,26 @@ final class FunctionDirectories: Sendable {
     return names
   }
 
+  enum Names: Sendable {
+    case names([String])
+    /// No such directory.
+    case missing
+    /// Anything else (a link where the directory belongs, an errno): ask `RootedSysfs`.
+    case unusual
+  }
+
+  /// The entries of the function's own `net/` directory: the kernel puts each netdev whose parent
+  /// is this function there (`sys/class/net/<name>` links to it). One open and one read per
+  /// function; `O_NOFOLLOW` in the open, so a link named `net` is `.unusual`.
+  func netNames(in function: Function) -> Names {
+    let fd = Self.withPath(function.prefix, "net") { cpci_open_directory(function.parentFD, $0) }
+    if fd == -2 { return .missing }  // ENOENT: no netdev (or not a network function)
+    guard fd >= 0 else { return .unusual }
+    defer { cpci_close_fd(fd) }
+    guard let entries = Self.entries(fd) else { return .unusual }
+    return .names(entries.map(\.name).sorted())
+  }
+
   private static func collectNetNames(_ fd: Int32, depth: Int, into names: inout [String]) -> Bool {
     guard let entries = entries(fd) else { return false }
     for entry in entries where entry.isDirectory {
@@ -392,6 +417,44 @@ final class FunctionDirectories: Sendable {
         guard length > 0 else { return nil }
         offset += length
       }
+    }
+  }
+}
+
+/// A binary attribute (`config`) read whole, for telling why config space is missing or short:
+/// libpci says only "cannot read", and a capture's file may be any length.
+enum BinaryAttribute: Sendable, Equatable {
+  case bytes([UInt8])
+  case missing
+  /// Not a regular file (a link, a FIFO, a directory), or the read failed: what happened.
+  case failed(String)
+
+  /// The file `name` in `directory`, resolved inside the root; never follows the last component,
+  /// never blocks (`O_NONBLOCK`: a FIFO in a hostile tree), never reads past config space's 4096 bytes.
+  static func read(_ name: String, in directory: HostPath, sysfs: RootedSysfs) -> BinaryAttribute {
+    let real: HostPath
+    do { real = try sysfs.realPath(directory) } catch { return error.isNotFound ? .missing : .failed(error.description) }
+    let full = sysfs.absolute(real.appending(name))
+    do {
+      let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
+      defer { try? fd.close() }
+      var info = stat()
+      guard fstat(fd.rawValue, &info) == 0 else { return .failed("fstat failed: \(Errno(rawValue: Glibc.errno))") }
+      guard info.st_mode & S_IFMT == S_IFREG else { return .failed("\(name) is not a regular file") }
+      var result: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while result.count < 4096 {
+        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<(4096 - result.count)])) }
+        if count == 0 { break }
+        result.append(contentsOf: buffer[0..<count])
+      }
+      return .bytes(result)
+    } catch Errno.noSuchFileOrDirectory {
+      return .missing
+    } catch Errno.tooManySymbolicLinkLevels {
+      return .failed("\(name) is a symlink, not a file")
+    } catch {
+      return .failed("reading \(name) failed: \(error)")
     }
   }
 }
