@@ -43,7 +43,7 @@ private func readOnlyInvocations(root: String) throws -> [[String]] {
 struct CaptureTests {
   /// The acceptance property: list, list --vfs, show of every captured function and check give the
   /// same output (text and JSON) and exit status on the capture as on the root it was taken from.
-  @Test(arguments: Repo.scenarios)
+  @Test(arguments: Repo.scenarios + Repo.captureScenarios)
   func captureAnswersLikeTheHostItWasTakenFrom(scenario: String) throws {
     try withCaptureDir { _, capture in
       let root = fixtureRoot(scenario)

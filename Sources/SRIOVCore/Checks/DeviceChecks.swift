@@ -126,7 +126,8 @@ public enum DeviceChecks {
       // The reason each config gives (the same as `show`'s), not a blanket "needs root".
       let configs: [(String, DeviceReport.ConfigFacts)] =
         d.upstream.filter { hop in p.unknown.contains { $0.address == hop.address } }.map { ($0.address.description, $0.config.facts) }
-      let own: [(String, DeviceReport.ConfigFacts)] = configs.isEmpty ? [(subject, d.config.facts)] : []
+      let ownUnknown: Bool = if case .unknown = p.selfVerdict { true } else { false }
+      let own: [(String, DeviceReport.ConfigFacts)] = configs.isEmpty || ownUnknown ? [(subject, d.config.facts)] : []
       let reasons: [String] = (configs + own).map { "\($0.0): \($0.1.unreadableReason)" }
       let hint: String? = (configs + own).lazy.compactMap { $0.1.unknown?.hint }.first
       found.append(Finding("isolation.acs_path", subject, .unknown,

@@ -53,7 +53,7 @@ struct ConfigReader {
           ? Unknown(.unreadable, "there is no config attribute")
           : Unknown(.notInRoot, "this root has no config file for it", hint: Hints.capture("config space"))
       case .bytes(let bytes)? where bytes.isEmpty:
-        unknown = Unknown(.truncated, "config is empty (0 bytes)", hint: isLive ? nil : Hints.capture("config space"))
+        unknown = Unknown(.truncated, "config is empty", hint: isLive ? nil : Hints.capture("config space"))
       case .bytes(let bytes)?:
         unknown = Unknown(.truncated, "config holds \(bytes.count) bytes, less than the 64-byte header",
           hint: isLive ? nil : Hints.capture("config space"))
@@ -77,8 +77,8 @@ struct ConfigReader {
     if space.readableSize < 256 {
       let unknown = isLive && space.readableSize == 64
         ? Unknown(.needsPrivilege, "config space past 64 bytes needs root (CAP_SYS_ADMIN)", hint: Hints.runAsRoot)
-        : Unknown(.truncated, "this root holds only the first \(bytes) bytes of config space" + (bytes == 64 ? " (copied without root?)" : ""),
-          hint: isLive ? nil : Hints.capture("config space past 64 bytes"))
+        : Unknown(.truncated, "this root holds only the first \(bytes) bytes of config space" + (bytes == 64 ? ", all a copy made without root gets" : ""),
+          hint: isLive ? nil : Hints.capture("config space past \(bytes) bytes"))
       return .init(space, bytes: bytes, unknown: unknown)
     }
     if !isLive, space.isPCIExpress, bytes < 4096 {

@@ -165,12 +165,12 @@ public struct Inventory: Sendable {
   /// The VF's index from its PF's `virtfnN` links; nil with the reason when the PF does not list it.
   private func vfIndex(of vf: PCIAddress, on pf: PCIAddress, _ unknowns: inout [String: Unknown]) -> Int? {
     guard (try? directory(of: pf)) != nil else {
-      unknowns["vf_index"] = Unknown(.notInRoot, "its PF \(pf) (physfn) is not in this root")
+      unknowns["vf_index"] = Unknown(.notInRoot, "its PF \(pf) is not in this root")
       return nil
     }
     let links = (try? vfs(of: pf)) ?? []
     if let found = links.first(where: { $0.address == vf }) { return found.index }
-    unknowns["vf_index"] = Unknown(.invalid, "its PF \(pf) (physfn) has no virtfn link to it",
+    unknowns["vf_index"] = Unknown(.invalid, "its PF \(pf) has no virtfn link to it",
       hint: "sysfs is inconsistent (VFs being created or removed?); read it again, or capture it again")
     return nil
   }
@@ -191,7 +191,7 @@ public struct Inventory: Sendable {
     // Absent on kernels before 4.12 (autoprobe) and 4.18 (offset, stride, VF device): unknown, said so.
     let absent = { (attribute: String, fact: String, since: String, unknowns: inout [String: Unknown]) in
       if unknowns[fact] == nil && !self.has(attribute, at: base, of: address) {
-        unknowns[fact] = Unknown(.absent, "no \(attribute) attribute (Linux before \(since) has none)")
+        unknowns[fact] = Unknown(.absent, "no \(attribute) attribute: Linux before \(since) has none")
       }
     }
     let offset = optional("sriov_offset", at: base, &unknowns, fact: "vf_offset", parseCount)

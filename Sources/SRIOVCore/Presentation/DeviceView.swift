@@ -139,7 +139,9 @@ extension DeviceReport {
     }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
     // Facts shown as unknown above, with why (the same words `check` uses).
-    let shown: Set<String> = ["driver", "numa_node"]
+    var shown: Set<String> = ["driver", "numa_node", "drivers_autoprobe"]
+    // The capability line already gives offset, stride and VF device from config space.
+    if case .known(_?) = config.sriov { shown.formUnion(["vf_offset", "vf_stride", "vf_device_id"]) }
     for (fact, unknown) in device.unknowns.sorted(by: { $0.key < $1.key }) where !shown.contains(fact) {
       out += "  " + fact.replacingUnderscores + ": " + Self.text(unknown) + "\n"
     }
@@ -182,7 +184,7 @@ extension DeviceReport {
 
   private func sriovText() -> [(String, String)] {
     guard let state = device.sriov else { return [] }
-    let autoprobe: String = state.driversAutoprobe.map(onOff) ?? unknownText
+    let autoprobe: String = state.driversAutoprobe.map(onOff) ?? device.unknowns["drivers_autoprobe"].map(Self.text) ?? unknownText
     var lines = [("sr-iov", "\(state.numVFs) of \(state.totalVFs) VFs enabled (sriov_totalvfs), autoprobe " + autoprobe)]
     switch config.sriov {
     case .unreadable:
