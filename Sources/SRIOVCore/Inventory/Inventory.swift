@@ -340,19 +340,6 @@ public struct Inventory: Sendable {
     real.components.dropLast().compactMap(PCIAddress.init(strict:)).reversed()
   }
 
-  /// The directory of each bridge above `address` (from its real path), for bridges that have no
-  /// `sys/bus/pci/devices` link in a partial copy.
-  public func upstreamDirectories(of address: PCIAddress) -> [PCIAddress: HostPath] {
-    guard let base = try? directory(of: address) else { return [:] }
-    let real: HostPath? = base == Layout.device(address) ? (try? sysfs.readLinkIfPresent(base)) ?? nil : base
-    guard let real else { return [:] }
-    var result: [PCIAddress: HostPath] = [:]
-    for (index, name) in real.components.enumerated().dropLast() {
-      if let bridge = PCIAddress(strict: name) { result[bridge] = HostPath(components: Array(real.components[...index])) }
-    }
-    return result
-  }
-
   /// netdev names of every PCI function that has any (see `netdevs(of:)`).
   public func netdevsByDevice() throws -> [PCIAddress: [String]] {
     netdevs(of: try allAddresses())

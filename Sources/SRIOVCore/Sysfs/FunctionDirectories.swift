@@ -270,22 +270,11 @@ final class FunctionDirectories: Sendable {
     return result
   }
 
-  /// A directory (other than a function's) read with one fd: its sorted names and the link target
-  /// text of each, for `sys/class/net`. nil when it cannot be done this way.
-  func linkTargets(in path: HostPath, names filter: (String) -> Bool) -> (real: HostPath, links: [(String, Value)])? {
-    guard let real = try? sysfs.realPath(path) else { return nil }
-    let fd = Self.openDirectory(sysfs.absolute(real))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
-    return (real, names.filter(filter).map { ($0, Self.readLink(fd, $0)) })
-  }
-
   /// Names under `net/` directories in the function's own subtree: `<function>/net/*` and, for
   /// netdevs of a child device (virtio: `<function>/virtio2/net/eth0`), `net/` directories of its
   /// real subdirectories down to `depth` levels. Subdirectories named like a PCI address are other
-  /// functions (below a bridge) and are skipped; links are never followed. These are candidates:
-  /// the caller checks each against `sys/class/net`. nil when the directory cannot be read this way.
+  /// functions (below a bridge) and are skipped; links are never followed. nil when the directory
+  /// cannot be read this way.
   func netdevCandidates(in function: Function, depth: Int = 3) -> [String]? {
     let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
     guard fd >= 0 else { return nil }
@@ -331,16 +320,6 @@ final class FunctionDirectories: Sendable {
       }
     }
     return true
-  }
-
-  /// The link target text of each named entry of a directory (`sys/class/net`), read with one fd
-  /// and without listing it. nil when it cannot be done this way.
-  func linkTargets(in path: HostPath, only names: [String]) -> (real: HostPath, links: [(String, Value)])? {
-    guard let real = try? sysfs.realPath(path) else { return nil }
-    let fd = Self.openDirectory(sysfs.absolute(real))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    return (real, names.map { ($0, Self.readLink(fd, $0)) })
   }
 
   // MARK: directories
