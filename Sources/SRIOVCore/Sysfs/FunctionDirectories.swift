@@ -300,7 +300,7 @@ final class FunctionDirectories: Sendable {
     if fd == -2 { return .missing }  // ENOENT: no netdev (or not a network function)
     guard fd >= 0 else { return .unusual }
     defer { cpci_close_fd(fd) }
-    guard let entries = Self.entries(fd) else { return .unusual }
+    guard let entries = Self.entries(fd, shortReadEnds: true) else { return .unusual }
     return .names(entries.map(\.name).sorted())
   }
 
@@ -376,8 +376,11 @@ final class FunctionDirectories: Sendable {
     }
   }
 
-  /// Every entry but `.` and `..`, with whether it is a real directory.
-  private static func entries(_ fd: Int32) -> [(name: String, isDirectory: Bool)]? {
+  /// Every entry but `.` and `..`, with whether it is a real directory. `shortReadEnds`: a read
+  /// that leaves room for another entry (a name is at most 255 bytes) was the last, so the read
+  /// that would return 0 is skipped: getdents fills the buffer while entries remain (kernfs, tmpfs
+  /// and ext4 do), and `net/` directories are read once per function in a listing.
+  private static func entries(_ fd: Int32, shortReadEnds: Bool = false) -> [(name: String, isDirectory: Bool)]? {
     var result: [(name: String, isDirectory: Bool)] = []
     let capacity = 32768
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -396,6 +399,7 @@ final class FunctionDirectories: Sendable {
         guard length > 0 else { return nil }
         offset += length
       }
+      if shortReadEnds && Int(n) < capacity - 280 { return result }
     }
   }
 }
