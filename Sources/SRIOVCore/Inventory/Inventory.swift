@@ -367,6 +367,8 @@ public struct Inventory: Sendable {
       switch functions.netNames(in: function) {
       case .names(let names): return valid(names)
       case .missing:
+        // Only a bound driver makes child devices (and netdevs): an unbound VF costs one syscall more.
+        if functions.exists("driver", in: function) == false { return [] }
         if let nested = functions.netdevCandidates(in: function, depth: 1) { return valid(nested.sorted()) }
       case .unusual: break
       }
