@@ -979,6 +979,8 @@ def generate(name):
     write(root, "usr/share/misc/pci.ids", pci_ids(devs))
     for rel, text in sc.get("extra_files", {}).items():  # e.g. a capture's stored VF settings
         write(root, rel, text)
+    for transform in sc.get("capture", []):  # how another tool copied the host (see CAPTURE TRANSFORMS)
+        transform(root, devs)
     nlinks = check(root, devs, sc)
     return devs, groups, nlinks
 
@@ -987,6 +989,7 @@ def check(root, devs, sc):
     """Fail loudly on an absolute symlink, one that escapes the root, or one that dangles; and on
     sysfs attributes that disagree with config space."""
     real_root = os.path.realpath(root)
+    relax = sc.get("relax", ())
     nlinks = 0
     for dirpath, dirnames, filenames in os.walk(root):
         for n in dirnames + filenames:
@@ -1000,10 +1003,12 @@ def check(root, devs, sc):
             resolved = os.path.realpath(path)
             if os.path.commonpath([resolved, real_root]) != real_root:
                 raise SystemExit(f"FAIL {path}: -> {target} leaves the scenario root")
-            if not os.path.exists(resolved):
+            if not os.path.exists(resolved) and "dangling" not in relax:
                 raise SystemExit(f"FAIL {path}: -> {target} dangles")
+    if "consistency" in relax:   # a capture transform changed config or SR-IOV files on purpose
+        return nlinks
     for d in devs:
-        p = os.path.join(root, "sys/bus/pci/devices", d.addr)
+        p = os.path.join(root, devdir(d))
         cfg = open(os.path.join(p, "config"), "rb").read()
         assert len(cfg) == sc.get("config_bytes", 4096 if d.kind not in ("host", "iommu") else 256), d.addr
         if d.kind == "vf":
@@ -1087,6 +1092,149 @@ for _name in ["owners-systemd", "owners-netplan", "owners-nm", "owners-udev", "o
     SCENARIOS[_name] = owners_overlay(_name, x710_demo)
 SCENARIOS["owners-modprobe"] = owners_overlay(
     "owners-modprobe", lambda: dict(check_host([i350_pf()]), expect_groups="each"))
+
+
+# ---------------------------------------------------------------------------------------------
+# CAPTURE TRANSFORMS: trees as other tools copy a host (ghw snapshots, sosreport-style partial copies,
+# hwloc-gather-topology, `cp` as a non-root user) and as old kernels or racing teardowns show it.
+# Each scenario generates a kernel-exact tree first, then applies the transforms, so every difference
+# from a real host is one stated step. See Fixtures/sysfs/README.md.
+
+
+def each_device_dir(root, devs):
+    for d in devs:
+        yield d, os.path.join(root, devdir(d))
+
+
+def drop_config(root, devs):
+    """A copy that skipped the binary `config` files (text attributes only)."""
+    for _, p in each_device_dir(root, devs):
+        os.remove(os.path.join(p, "config"))
+
+
+def truncate_config(size, only=None):
+    """`cat config` as a user without CAP_SYS_ADMIN gets the first 64 bytes (pci_read_config)."""
+    def transform(root, devs):
+        for d, p in each_device_dir(root, devs):
+            if only is None or d.addr in only:
+                path = os.path.join(p, "config")
+                data = open(path, "rb").read()[:size]
+                write(root, os.path.relpath(path, root), data)
+    return transform
+
+
+def garble_config(addr):
+    """A config whose ID registers disagree with `vendor`/`device` (a copy pasted from another slot)."""
+    def transform(root, devs):
+        d = next(x for x in devs if x.addr == addr)
+        path = os.path.join(root, devdir(d), "config")
+        data = bytearray(open(path, "rb").read())
+        data[0:4] = struct.pack("<HH", 0x1234, 0x5678)
+        write(root, os.path.relpath(path, root), bytes(data))
+    return transform
+
+
+def copy_following_top_link(root, rel):
+    """`cp -rH SRC DST` on a symlink SRC: the named link is followed and its directory copied; links
+    inside are copied verbatim, so their relative targets now start from the wrong directory."""
+    path = os.path.join(root, rel)
+    source = os.path.realpath(path)
+    os.remove(path)
+    os.makedirs(path)
+    for name in sorted(os.listdir(source)):
+        s = os.path.join(source, name)
+        if os.path.islink(s):
+            os.symlink(os.readlink(s), os.path.join(path, name))
+        elif os.path.isfile(s):
+            shutil.copyfile(s, os.path.join(path, name))
+
+
+def dereference_links(root, devs):
+    """`sys/class/net/<if>` entries and each device's `driver` link copied as directories."""
+    net = os.path.join(root, "sys/class/net")
+    for name in sorted(os.listdir(net)):
+        copy_following_top_link(root, f"sys/class/net/{name}")
+    for d, p in each_device_dir(root, devs):
+        if os.path.islink(os.path.join(p, "driver")):
+            copy_following_top_link(root, os.path.relpath(os.path.join(p, "driver"), root))
+
+
+def drop_tree(*rels):
+    """A partial copy that did not take these directories (links into them now dangle)."""
+    def transform(root, devs):
+        for rel in rels:
+            shutil.rmtree(os.path.join(root, rel))
+    return transform
+
+
+def drop_bus_links(kinds):
+    """A partial copy that took `sys/bus/pci/devices` links only for some functions: the others are
+    reachable only through `sys/devices/...` (their children's real paths)."""
+    def transform(root, devs):
+        for d in devs:
+            if d.kind in kinds:
+                os.remove(os.path.join(root, "sys/bus/pci/devices", d.addr))
+    return transform
+
+
+def kernel_310_attributes(root, devs):
+    """Linux 3.10 (RHEL 7): PFs have only sriov_totalvfs and sriov_numvfs (sriov_offset, sriov_stride,
+    sriov_vf_device came in 4.18, sriov_drivers_autoprobe in 4.12, sriov_vf_total_msix in 5.12) and no
+    function has driver_override (3.12)."""
+    for d, p in each_device_dir(root, devs):
+        names = ["driver_override"]
+        if d.sriov:
+            names += ["sriov_offset", "sriov_stride", "sriov_vf_device", "sriov_drivers_autoprobe",
+                      "sriov_vf_total_msix"]
+        for name in names:
+            os.remove(os.path.join(p, name))
+
+
+def drop_virtfn_links(addr):
+    """A copy taken while the PF driver tore its VFs down: pci_iov_remove_virtfn removes each PF's
+    `virtfnN` link first, and num_VFs drops to 0 only after the last VF is gone."""
+    def transform(root, devs):
+        p = os.path.join(root, "sys/bus/pci/devices", addr)
+        for name in os.listdir(p):
+            if name.startswith("virtfn"):
+                os.remove(os.path.join(p, name))
+    return transform
+
+
+def set_attribute(addr, name, value):
+    def transform(root, devs):
+        attr(root, f"sys/bus/pci/devices/{addr}/{name}", value)
+    return transform
+
+
+def capture_of(base, transforms, relax=(), cmdline=None):
+    sc = base()
+    sc["capture"] = transforms
+    sc["relax"] = set(relax)
+    if cmdline:
+        sc["cmdline"] = cmdline
+    return sc
+
+
+EL7_CMDLINE = ("BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/rhel-root ro crashkernel=auto "
+               "rd.lvm.lv=rhel/root rhgb quiet intel_iommu=on")
+
+SCENARIOS.update({
+    "capture-no-config": lambda: capture_of(x710_demo, [drop_config], relax=["consistency"]),
+    "capture-config-64": lambda: capture_of(x710_demo, [truncate_config(64)], relax=["consistency"]),
+    "capture-config-damaged": lambda: capture_of(x710_demo, [
+        truncate_config(0, only={"0000:3b:00.0"}), truncate_config(40, only={"0000:3b:00.1"}),
+        truncate_config(128, only={"0000:3a:00.0"}), garble_config("0000:04:00.0")], relax=["consistency"]),
+    "capture-links-as-dirs": lambda: capture_of(x710_demo, [dereference_links], relax=["dangling"]),
+    "capture-dangling-links": lambda: capture_of(
+        x710_demo, [drop_tree("sys/kernel/iommu_groups", "sys/bus/pci/drivers")], relax=["dangling"]),
+    "capture-bridge-outside-bus": lambda: capture_of(x710_demo, [drop_bus_links({"host", "rp", "usp", "dsp"})]),
+    "el7-kernel-3.10": lambda: capture_of(switch_no_acs, [kernel_310_attributes], relax=["consistency"],
+                                          cmdline=EL7_CMDLINE),
+    "inconsistent-sriov": lambda: capture_of(x710_demo, [
+        drop_virtfn_links("0000:3b:00.0"), set_attribute("0000:3b:00.1", "sriov_totalvfs", 0)],
+        relax=["consistency"]),
+})
 
 
 if __name__ == "__main__":

@@ -95,18 +95,22 @@ struct CLIErrorTests {
     }
   }
 
-  @Test func missingConfig() throws {
+  /// Config space a root lacks is unknown with the reason, never the whole answer (issue 17).
+  @Test func missingConfigIsUnknownNotAnError() throws {
     try withTempCopy(of: "x710-demo") { root in
       let config = root + "/sys/bus/pci/devices/0000:3b:00.0/config"
       try FileManager.default.removeItem(atPath: config)
       let r = try runCLI(["--root", root, "show", "3b:00.0"])
-      expectError(r, status: 1, "0000:3b:00.0: cannot read its config space: Cannot open \(config)", hint: "check \(config)")
+      #expect(r.status == 0 && r.stderr == "", "\(r.stderr)")
+      #expect(r.stdout.contains("  config space:  unknown (this root has no config file for it)\n"), "\(r.stdout)")
+      #expect(r.stdout.contains("  driver:        i40e\n"))
       // A bridge's config is read for every device below it.
       try FileManager.default.removeItem(atPath: root + "/sys/bus/pci/devices/0000:3a:00.0/config")
       let below = try runCLI(["--root", root, "show", "3b:00.1", "--json"])
-      expectError(below, status: 1,
-        "0000:3a:00.0: cannot read its config space: Cannot open \(root)/sys/bus/pci/devices/0000:3a:00.0/config",
-        hint: "check \(root)/sys/bus/pci/devices/0000:3a:00.0/config")
+      #expect(below.status == 0 && below.stderr == "", "\(below.stderr)")
+      let hop = try JSONValue(parsing: below.stdout)["device"]?["upstream"]?.array?.first
+      #expect(hop?["config_space"] == .object(["status": "not_in_root", "reason": "this root has no config file for it", "bytes": .null]))
+      #expect(hop?["acs"]?["status"] == "unreadable" && hop?["acs"]?["reason"] == "this root has no config file for it")
     }
   }
 
@@ -127,9 +131,13 @@ struct CLIErrorTests {
       let driver = root + "/sys/bus/pci/devices/0000:3b:00.0/driver"
       try FileManager.default.removeItem(atPath: driver)
       try FileManager.default.createSymbolicLink(atPath: driver, withDestinationPath: "/etc")
+      // Not followed (nothing outside is read), but its last component names the driver.
       for args in [["list"], ["show", "3b:00.0"]] {
-        expectError(try runCLI(["--root", root] + args), status: 1,
-          "0000:3b:00.0: cannot read its driver link: reading link \(driver) failed: it points outside the host root (/etc)")
+        let r = try runCLI(["--root", root] + args)
+        #expect(r.status == 0 && r.stderr == "", "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("0000:3b:00.0 ") && $0.contains("  etc  ") || $0.hasPrefix("  driver:") && $0.hasSuffix(" etc") },
+          "\(r.stdout)")
       }
     }
   }
@@ -140,8 +148,9 @@ struct CLIErrorTests {
       let escape = String(repeating: "../", count: 12) + "etc"
       try FileManager.default.removeItem(atPath: group)
       try FileManager.default.createSymbolicLink(atPath: group, withDestinationPath: escape)
-      expectError(try runCLI(["--root", root, "show", "enp59s0f1"]), status: 1,
-        "0000:3b:00.1: cannot read its IOMMU group: reading link \(group) failed: it points outside the host root (\(escape))")
+      let r = try runCLI(["--root", root, "show", "enp59s0f1"])
+      #expect(r.status == 0 && r.stderr == "", "\(r.stderr)")
+      #expect(r.stdout.contains("  iommu group:  unknown (iommu_group points to 'etc', not to an IOMMU group)\n"), "\(r.stdout)")
     }
   }
 

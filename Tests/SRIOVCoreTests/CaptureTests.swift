@@ -45,7 +45,7 @@ struct CaptureTests {
   /// same output (text and JSON) and exit status on the capture as on the root it was taken from.
   // owners-* scenarios: a capture copies sysfs/proc only, not other tools' config under etc/ and
   // run/, so `show`'s owners line and check's owners.* findings differ there (see docs/owners.md).
-  @Test(arguments: Repo.scenarios.filter { !$0.hasPrefix("owners-") })
+  @Test(arguments: (Repo.scenarios + Repo.captureScenarios).filter { !$0.hasPrefix("owners-") })
   func captureAnswersLikeTheHostItWasTakenFrom(scenario: String) throws {
     try withCaptureDir { _, capture in
       let root = fixtureRoot(scenario)

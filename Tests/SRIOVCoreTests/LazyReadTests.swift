@@ -10,25 +10,29 @@ struct LazyReadTests {
   static let pf = "0000:3b:00.0"
   static let pfDir = "/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0"
 
-  /// A netdev under a child device of the function (virtio: `<function>/virtio3/net/eth7`) belongs
-  /// to the function, in `show` as in `list`; one under a PCI function below it does not.
-  @Test func showFindsNetdevsOfChildDevicesAsListDoes() throws {
+  /// A function's netdevs are its `net/` entries (the kernel's definition), in `show` as in
+  /// `list`: a name there belongs to it even when `sys/class/net` says nothing of it; a function
+  /// without `net/` has the netdevs of a child device (virtio: `<function>/virtio3/net/eth7`).
+  @Test func showAndListTakeNetdevsFromTheFunctionsOwnNetDirectory() throws {
     try withTempCopy(of: "x710-demo") { root in
       let fm = FileManager.default
-      try fm.createDirectory(atPath: root + Self.pfDir + "/virtio3/net/eth7", withIntermediateDirectories: true)
-      try fm.createSymbolicLink(atPath: root + "/sys/class/net/eth7",
-        withDestinationPath: "../../devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/virtio3/net/eth7")
-      // A function's net/ holding a name whose class/net link leads elsewhere: not this function's.
-      try fm.createDirectory(atPath: root + Self.pfDir + "/net/eno1", withIntermediateDirectories: true)
+      // No class/net link for eth5: net/ alone decides.
+      try fm.createDirectory(atPath: root + Self.pfDir + "/net/eth5", withIntermediateDirectories: true)
+      // PF1 has no net/ of its own, only a child device's.
+      let pf1Dir = "/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.1"
+      try fm.removeItem(atPath: root + pf1Dir + "/net")
+      try fm.createDirectory(atPath: root + pf1Dir + "/virtio3/net/eth7", withIntermediateDirectories: true)
       let show = try runCLI(["--root", root, "show", Self.pf, "--json"])
+      let showPF1 = try runCLI(["--root", root, "show", "0000:3b:00.1", "--json"])
       let list = try runCLI(["--root", root, "list", "--json"])
-      try #require(show.status == 0 && list.status == 0, "stderr: \(show.stderr)\(list.stderr)")
-      let showPF = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]
-      let listed = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
-      let listPF = (listed?["pfs"] as? [[String: Any]])?.first { $0["address"] as? String == Self.pf }
-      let showNetdevs = (showPF?["device"] as? [String: Any])?["netdevs"] as? [String]
-      #expect(showNetdevs == ["enp59s0f0", "eth7"], "show: \(show.stdout)")
-      #expect(listPF?["netdevs"] as? [String] == ["enp59s0f0", "eth7"], "list: \(list.stdout)")
+      try #require(show.status == 0 && showPF1.status == 0 && list.status == 0, "stderr: \(show.stderr)\(list.stderr)")
+      let netdevs = { (text: String) throws -> JSONValue? in try JSONValue(parsing: text)["device"]?["netdevs"] }
+      #expect(try netdevs(show.stdout) == ["enp59s0f0", "eth5"], "show: \(show.stdout)")
+      #expect(try netdevs(showPF1.stdout) == ["eth7"], "show: \(showPF1.stdout)")
+      let pfs = try JSONValue(parsing: list.stdout)["pfs"]?.array ?? []
+      #expect(pfs.map { $0["netdevs"] } == [["enp59s0f0", "eth5"], ["eth7"]], "list: \(list.stdout)")
+      // A name given by the user resolves through the function whose net/ holds it.
+      #expect(try runCLI(["--root", root, "show", "eth5"]).stdout == (try runCLI(["--root", root, "show", Self.pf])).stdout)
     }
   }
 

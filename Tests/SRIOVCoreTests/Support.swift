@@ -13,6 +13,22 @@ enum Repo {
     "switch-no-acs", "vf-second-bus", "x710-demo", "x710-vf-settings",
   ]
 
+  /// Scenarios shaped the way other tools copy hosts (`capture_of` in make-fixtures.py): read
+  /// with `--root` like the others, but not kernel-exact, so lspci and the generator's checks differ.
+  static let captureScenarios = [
+    "capture-bridge-outside-bus", "capture-config-64", "capture-config-damaged", "capture-dangling-links",
+    "capture-links-as-dirs", "capture-no-config", "el7-kernel-3.10", "inconsistent-sriov",
+  ]
+
+  /// Every directory in `Fixtures/sysfs/`, found, not listed: a new fixture is swept without editing tests.
+  static var discoveredScenarios: [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/Fixtures/sysfs")) ?? []
+    return names.filter { name in
+      var isDirectory: ObjCBool = false
+      return FileManager.default.fileExists(atPath: root + "/Fixtures/sysfs/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+    }.sorted()
+  }
+
   /// The executable next to the test bundle (whatever the build dir is), else `.build/debug`.
   static let binary: String = {
     let besideBundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

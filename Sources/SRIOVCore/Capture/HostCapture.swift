@@ -139,7 +139,8 @@ final class CaptureWalk {
       try writer.checkInterrupted()  // a large host reads for a while before writing anything
       let a = queue[next]
       next += 1
-      for bridge in try inventory.upstreamBridges(of: a) where inventory.exists(bridge) { add(bridge, .bridge) }
+      // Bridges a partial copy left without a bus link are in the source all the same (issue 17).
+      for bridge in try inventory.upstreamBridges(of: a) where (try? inventory.directory(of: bridge)) != nil { add(bridge, .bridge) }
       if let group = try inventory.iommuGroupID(of: a) {
         for member in try inventory.iommuGroup(group).members where inventory.exists(member) { add(member, .groupMember) }
       }
@@ -150,13 +151,20 @@ final class CaptureWalk {
 
   private func copyDevice(_ address: PCIAddress) throws {
     let link = L.device(address)
-    let real = try source.readLinkIfPresent(link) ?? link
+    let base = try inventory.directory(of: address)
+    let real = base == link ? try source.readLinkIfPresent(link) ?? link : base
     realPaths[address] = real
-    if real != link { try writer.link(link, to: real) }
+    // As in the source: a function without a bus link stays without one.
+    if real != link && base == link { try writer.link(link, to: real) }
     try writer.directory(real)
     for name in try source.list(real) {
       let copiedLink = (Self.deviceLinks.contains(name) && name != "iommu") || name.hasPrefix(L.virtfnPrefix)
       switch kind(real, name) {
+      case .directory where name == "driver":
+        // A copy that followed the driver link: the capture holds the link the kernel has.
+        if let driver = try? inventory.device(address).driver, let name = try? DriverName(parsing: driver) {
+          try writer.link(real.appending("driver"), to: L.driver(name))
+        }
       case .file where Self.deviceAttributes.contains(name):
         guard var bytes = readBytes(real, name) else { continue }
         if name == "config", let anonymizer { bytes = anonymizer.config(bytes) }
@@ -243,25 +251,35 @@ final class CaptureWalk {
     try writer.link(real.appending("iommu"), to: target)
   }
 
-  /// Interfaces of captured functions only (not `lo`, not other NICs).
+  /// Interfaces of captured functions only (not `lo`, not other NICs): each function's own
+  /// netdevs (its `net/` entries, see `Inventory.netdevs(of:)`), with a `sys/class/net` link to
+  /// each, also where the source's `sys/class/net` is missing or holds directories.
   private func copyNetdevs() throws {
-    for name in try source.listIfPresent(L.classNet) {
-      guard kind(L.classNet, name) == .link else { continue }
-      guard let target = try? source.readLinkIfPresent(L.classNet.appending(name)) else {
-        unreadable.append(source.absolute(L.classNet.appending(name)) + ": link leads out of the root or nowhere")
-        continue
+    for (owner, real) in realPaths.sorted(by: { $0.key < $1.key }) {
+      for name in inventory.netdevNames(of: owner) {
+        let entry = L.classNet.appending(name)
+        var target = real.appending("net").appending(name)
+        if kind(L.classNet, name) == .link, let linked = try? source.readLinkIfPresent(entry),
+          Inventory.nearestPCIAddress(in: linked) == owner
+        {
+          target = linked  // a child device's netdev (virtio) is where the class link says
+        }
+        guard kind(target.parent, name) == .directory, !writer.exists(entry) else { continue }
+        try copyNetdev(name, from: target)
       }
-      guard let owner = Inventory.nearestPCIAddress(in: target), roles[owner] != nil else { continue }
-      try writer.link(L.classNet.appending(name), to: target)
-      try writer.directory(target)
-      netdevs.append(name)
-      for attribute in try source.listIfPresent(target) where Self.netdevAttributes.contains(attribute) {
-        let found = kind(target, attribute)
-        guard found == .file else { notCopied(target, attribute, found, expected: "a regular file"); continue }
-        guard var bytes = readBytes(target, attribute) else { continue }
-        if attribute == "address", let anonymizer { bytes = Array(anonymizer.macLine(String(decoding: bytes, as: UTF8.self)).utf8) }
-        try writer.file(target.appending(attribute), bytes)
-      }
+    }
+  }
+
+  private func copyNetdev(_ name: String, from target: HostPath) throws {
+    try writer.link(L.classNet.appending(name), to: target)
+    try writer.directory(target)
+    netdevs.append(name)
+    for attribute in try source.listIfPresent(target) where Self.netdevAttributes.contains(attribute) {
+      let found = kind(target, attribute)
+      guard found == .file else { notCopied(target, attribute, found, expected: "a regular file"); continue }
+      guard var bytes = readBytes(target, attribute) else { continue }
+      if attribute == "address", let anonymizer { bytes = Array(anonymizer.macLine(String(decoding: bytes, as: UTF8.self)).utf8) }
+      try writer.file(target.appending(attribute), bytes)
     }
   }
 

@@ -17,6 +17,9 @@ public struct HostFacts: Sendable {
   /// vfio_iommu_type1's `allow_unsafe_interrupts`; nil when the module is not loaded.
   public var vfioAllowUnsafeInterrupts: Bool?
   public var vfioPCIAvailable: Bool
+  /// Set when devices link to IOMMU groups this root does not hold (a capture without
+  /// `sys/kernel/iommu_groups`): the groups are unknown, not absent.
+  public var groupsUnknown: Unknown? = nil
 
   public init(
     cpuFlags: [String]?, acpiIOMMUTables: [String], iommuUnits: [String], interruptRemapping: [String: Bool],
@@ -34,7 +37,7 @@ public struct HostFacts: Sendable {
     self.vfioPCIAvailable = vfioPCIAvailable
   }
 
-  public var iommuActive: Bool { !iommuUnits.isEmpty && !groups.isEmpty }
+  public var iommuActive: Bool { !iommuUnits.isEmpty && (!groups.isEmpty || groupsUnknown != nil) }
 }
 
 /// What config space says about one function, plus the header bits any reader can see (first 64 bytes).
@@ -46,7 +49,13 @@ public struct FunctionConfig: Sendable {
   public let subordinateBus: UInt8?
 
   public init(_ config: ConfigSpace) {
-    facts = DeviceReport.ConfigFacts(config)
+    self.init(DeviceReport.ConfigFacts(config))
+  }
+
+  /// From what `show` reads too, so both give the same reason when config space is partial.
+  public init(_ facts: DeviceReport.ConfigFacts) {
+    self.facts = facts
+    let config = facts.space
     let headerType: UInt8? = config.byte(0x0e)
     multifunction = headerType.map { ($0 & 0x80) != 0 }
     let layout: UInt8? = headerType.map { $0 & 0x7f }
@@ -62,10 +71,13 @@ public struct GroupMember: Hashable, Sendable {
   public let address: PCIAddress
   public let driver: String?
   public let isBridge: Bool
-  public init(address: PCIAddress, driver: String?, isBridge: Bool) {
+  /// Its driver could not be read (then `driver` is nil without meaning "unbound").
+  public let unknown: Bool
+  public init(address: PCIAddress, driver: String?, isBridge: Bool, unknown: Bool = false) {
     self.address = address
     self.driver = driver
     self.isBridge = isBridge
+    self.unknown = unknown
   }
 }
 
@@ -114,7 +126,14 @@ public struct CheckFacts: Sendable {
     var unique: [PCIAddress] = []
     for a in addresses where !unique.contains(a) { unique.append(a) }
     let devices = try unique.map { try gatherDevice($0, host: host, pci: pci) }
-    return CheckFacts(host: hostFacts, devices: devices)
+    var facts = hostFacts
+    // Devices link to groups the root does not hold: the groups are unknown, not absent (an
+    // absent directory alone means none: git keeps no empty directories, and kernels without
+    // CONFIG_IOMMU_API have none).
+    if facts.groups.isEmpty, let missing = devices.lazy.compactMap({ $0.group?.membersUnknown }).first {
+      facts.groupsUnknown = missing
+    }
+    return CheckFacts(host: facts, devices: devices)
   }
 
   static func gatherHost(_ host: Host) throws -> HostFacts {
@@ -158,19 +177,21 @@ public struct CheckFacts: Sendable {
   static func gatherDevice(_ address: PCIAddress, host: Host, pci: PCILibrary) throws -> DeviceFacts {
     let inventory = host.inventory
     let device = try inventory.device(address)
-    let readConfig = { (a: PCIAddress) -> FunctionConfig in
-      // A config file that cannot be read at all tells nothing: the same as unreadable.
-      FunctionConfig((try? pci.config(of: a)) ?? ConfigSpace(bytes: []))
-    }
+    // The same reader as `show`: the same reason for the same missing fact.
+    let reader = ConfigReader(inventory: inventory, pci: pci)
+    let readConfig = { (a: PCIAddress) -> FunctionConfig in FunctionConfig(reader.facts(of: a)) }
     var iov: [ResourceLine]? = nil
     if device.sriov != nil, let text = try? host.sysfs.readIfPresent(SysfsLayout.attribute(.resource, of: address)) {
       let lines: [ResourceLine] = text.split(separator: "\n").compactMap(Self.parseResource)
       iov = lines.count >= 13 ? Array(lines[7...12]) : nil
     }
     let group: IOMMUGroup? = try device.iommuGroup.map { try inventory.iommuGroup($0) }
-    let members: [GroupMember] = try (group?.members ?? []).map { m in
-      let d = m == address ? device : try inventory.device(m)
-      return GroupMember(address: m, driver: d.driver, isBridge: d.pciClass.isBridge)
+    let members: [GroupMember] = (group?.members ?? []).map { m in
+      // A member the root lists in the group but cannot describe counts as unknown, bound to nothing known.
+      guard let d = m == address ? device : try? inventory.device(m) else {
+        return GroupMember(address: m, driver: nil, isBridge: false, unknown: true)
+      }
+      return GroupMember(address: m, driver: d.driver, isBridge: d.pciClass.isBridge, unknown: d.unknowns["driver"] != nil)
     }
     return DeviceFacts(
       device: device, config: readConfig(address), iovResources: iov,

@@ -1,7 +1,16 @@
 /// Per-device checks: pure functions over `DeviceFacts` (and the host facts they depend on).
 public enum DeviceChecks {
   public static func all(_ d: DeviceFacts, host: HostFacts) -> [Finding] {
-    sriov(d) + isolation(d, host: host) + viability(d)
+    sriov(d) + physfn(d) + isolation(d, host: host) + viability(d)
+  }
+
+  /// A VF whose PF does not list it (sysfs mid-change, or an inconsistent capture).
+  static func physfn(_ d: DeviceFacts) -> [Finding] {
+    guard let pf = d.device.physfn, d.device.vfIndex == nil else { return [] }
+    let why = d.device.unknowns["vf_index"]
+    return [Finding("sriov.physfn", d.device.address.description, .warn,
+      "VF of \(pf) by its physfn link, but " + (why?.reason ?? "its PF does not list it"),
+      hint: why?.hint ?? "read sysfs again once VFs are no longer being created or removed")]
   }
 
   // MARK: SR-IOV readiness
@@ -22,9 +31,18 @@ public enum DeviceChecks {
     }
     if case .unreadable = capability {
       found.append(Finding("sriov.capability", subject, .unknown,
-        "SR-IOV capability in config space unreadable (\(d.config.facts.readableBytes) bytes readable)", hint: Hints.runAsRoot))
+        "SR-IOV capability in config space unknown: \(d.config.facts.unreadableReason)", hint: d.config.facts.unknown?.hint))
     }
-    if let driver = d.device.driver {
+    if state.vfs.count != state.numVFs {
+      // list and show print what sysfs says; the disagreement is reported here.
+      let why = d.device.unknowns["vfs"]
+      found.append(Finding("sriov.vf_links", subject, why == nil ? .warn : .unknown,
+        "sriov_numvfs is \(state.numVFs) but \(state.vfs.count) virtfn link(s) exist" + (why.map { ": " + $0.reason } ?? ""),
+        hint: "VFs are being created or removed (read again when done), or the capture missed virtfn links (capture again)"))
+    }
+    if let unknown = d.device.unknowns["driver"] {
+      found.append(Finding("sriov.driver", subject, .unknown, "PF driver unknown: \(unknown.reason)", hint: unknown.hint))
+    } else if let driver = d.device.driver {
       found.append(Finding("sriov.driver", subject, .pass, "PF driver \(driver) bound"))
     } else {
       found.append(Finding("sriov.driver", subject, .fail, "no driver bound: sriov_numvfs writes fail (ENOENT)",
@@ -58,8 +76,10 @@ public enum DeviceChecks {
       return Finding("sriov.bus_range", subject, .pass, "on a root bus: VF bus numbers need no bridge range (last VF on bus \(hex2(lastBus)))")
     }
     guard let sub = parent.config.subordinateBus else {
-      return Finding("sriov.bus_range", subject, .unknown, "cannot read the subordinate bus of \(parent.address)",
-        hint: "check \(parent.address)'s config attribute")
+      let why = parent.config.facts.unknown
+      return Finding("sriov.bus_range", subject, .unknown,
+        "cannot read the subordinate bus of \(parent.address)" + (why.map { ": " + $0.reason } ?? ""),
+        hint: why?.hint ?? "check \(parent.address)'s config attribute")
     }
     if lastBus <= Int(sub) {
       return Finding("sriov.bus_range", subject, .pass,
@@ -103,15 +123,24 @@ public enum DeviceChecks {
       }
       found.append(Finding("isolation.acs_path", subject, .warn, message, hint: hint))
     } else if !p.unknown.isEmpty || (p.isolated == nil) {
-      let which: [String] = p.unknown.map(\.address.description)
+      // The reason each config gives (the same as `show`'s), not a blanket "needs root".
+      let configs: [(String, DeviceReport.ConfigFacts)] =
+        d.upstream.filter { hop in p.unknown.contains { $0.address == hop.address } }.map { ($0.address.description, $0.config.facts) }
+      let ownUnknown: Bool = if case .unknown = p.selfVerdict { true } else { false }
+      let own: [(String, DeviceReport.ConfigFacts)] = configs.isEmpty || ownUnknown ? [(subject, d.config.facts)] : []
+      let reasons: [String] = (configs + own).map { "\($0.0): \($0.1.unreadableReason)" }
+      let hint: String? = (configs + own).lazy.compactMap { $0.1.unknown?.hint }.first
       found.append(Finding("isolation.acs_path", subject, .unknown,
-        "cannot decide ACS on " + (which.isEmpty ? subject : which.joined(separator: ", ")) + ": config space unreadable past 64 bytes",
-        hint: Hints.runAsRoot))
+        "cannot decide ACS: " + reasons.joined(separator: "; "), hint: hint))
     } else {
       found.append(Finding("isolation.acs_path", subject, .pass, "ACS isolates every hop: " + path))
     }
-    if let g = d.group {
+    if let g = d.group, let unknown = g.membersUnknown {
+      found.append(Finding("iommu.group", subject, .unknown, "IOMMU group \(g.id): \(unknown.reason)", hint: unknown.hint))
+    } else if let g = d.group {
       found.append(reconcile(d, group: g, prediction: p, subject: subject))
+    } else if let unknown = d.device.unknowns["iommu_group"] {
+      found.append(Finding("iommu.group", subject, .unknown, "IOMMU group unknown: \(unknown.reason)", hint: unknown.hint))
     } else {
       found.append(Finding("iommu.group", subject, .fail, "in no IOMMU group",
         hint: host.iommuActive ? "the IOMMU does not cover this device; check dmesg for DMAR/AMD-Vi errors" : "enable the IOMMU (see iommu.kernel)"))
@@ -149,11 +178,20 @@ public enum DeviceChecks {
   public static func viability(_ d: DeviceFacts) -> [Finding] {
     let subject = d.device.address.description
     guard let g = d.group else { return [] }
+    if let unknown = g.membersUnknown {
+      return [Finding("group.viable", subject, .unknown, "cannot tell whether IOMMU group \(g.id) is viable: \(unknown.reason)",
+        hint: unknown.hint)]
+    }
     let me = d.device.address
     let blocking: [GroupMember] = d.groupMembers.filter { m in
       m.address != me && !m.isBridge && m.driver.map { !vfioDrivers.contains($0) } == true
     }
     let describe = { (m: GroupMember) -> String in "\(m.address) (\(m.driver ?? "no driver"))" }
+    let unsure: [GroupMember] = d.groupMembers.filter { $0.address != me && $0.unknown }
+    if blocking.isEmpty, !unsure.isEmpty {
+      return [Finding("group.viable", subject, .unknown,
+        "cannot tell whether IOMMU group \(g.id) is viable: the driver of " + unsure.map(\.address.description).joined(separator: ", ") + " is unknown")]
+    }
     if blocking.isEmpty {
       let members = d.groupMembers.map(describe).joined(separator: ", ")
       return [Finding("group.viable", subject, .pass, "IOMMU group \(g.id) is viable for vfio: \(members)")]

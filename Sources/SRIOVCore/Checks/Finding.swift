@@ -27,6 +27,11 @@ public struct Finding: Hashable, Sendable {
 
 /// Shared hint texts.
 enum Hints {
+  /// Under another root: what the capture lacks and how to get it (never "run as root": privilege
+  /// on this machine changes nothing about a copy).
+  static func capture(_ what: String) -> String {
+    "the capture lacks \(what); on the host, run 'sudo sriovctl capture DIR' and use --root DIR"
+  }
   static let runAsRoot = "run as root (sudo): config space past 64 bytes (ACS, SR-IOV capability) is readable only with CAP_SYS_ADMIN"
   static let enomem =
     "enable SR-IOV and above-4G decoding (MMIO above 4G) in the BIOS, or boot with pci=realloc"

@@ -37,6 +37,11 @@ public enum HostChecks {
   }
 
   public static func kernelIOMMU(_ h: HostFacts) -> Finding {
+    if h.iommuActive, let unknown = h.groupsUnknown {
+      return Finding("iommu.kernel", subject, .pass,
+        "kernel IOMMU active: \(h.iommuUnits.count) unit(s) (\(h.iommuUnits.joined(separator: ", "))) and devices linked to IOMMU groups (\(unknown.reason))",
+        hint: unknown.hint)
+    }
     if h.iommuActive {
       return Finding("iommu.kernel", subject, .pass,
         "kernel IOMMU active: \(h.iommuUnits.count) unit(s) (\(h.iommuUnits.joined(separator: ", "))), \(h.groups.count) IOMMU group(s)")

@@ -6,12 +6,29 @@ public struct DeviceReport: Sendable {
     public let portType: PCIePortType?
     public let acs: ACSStatus
     public let sriov: Readable<SRIOVCapability?>
+    /// The config file's size as read; nil when there is none.
+    public let bytes: Int?
+    /// Why config space is not all there (nil: complete). Every unreadable fact above has this reason.
+    public let unknown: Unknown?
+    /// What the header says (multifunction, bus numbers), for the checks.
+    public let space: ConfigSpace
 
-    init(_ config: ConfigSpace) {
+    init(_ config: ConfigSpace, bytes: Int? = nil, unknown: Unknown? = nil) {
       readableBytes = config.readableSize
       portType = config.portType
       acs = config.acs
       sriov = config.sriov
+      self.bytes = bytes ?? (config.readableSize > 0 ? config.readableSize : nil)
+      self.unknown = unknown
+      space = config
+    }
+
+    /// `complete` or the unknown's cause (`needs_privilege`, `not_in_root`, `truncated`, ...).
+    public var status: String { unknown?.cause.rawValue ?? "complete" }
+
+    /// Why a fact decoded from config space is unknown: the config's reason, else the generic one.
+    public var unreadableReason: String {
+      unknown?.reason ?? "extended config space (past 256 bytes) is not readable"
     }
   }
 
@@ -52,20 +69,15 @@ public struct DeviceReport: Sendable {
       of: [address] + (device.physfn.map { [$0] } ?? []) + (device.sriov?.vfs.map(\.address) ?? []))
     let pci = try host.openPCI()
     let names = DeviceNames(pci: pci)
-    let readConfig = { (address: PCIAddress) throws -> ConfigFacts in
-      do {
-        return ConfigFacts(try pci.config(of: address))
-      } catch {
-        throw SRIOVError(address.description, "cannot read its config space: \(error)",
-          hint: "check \(host.sysfs.absolute(SysfsLayout.attribute(.config, of: address)))")
-      }
-    }
+    // Never fails: config space that cannot be read is unknown, with the reason (issue 17).
+    let reader = ConfigReader(inventory: inventory, pci: pci)
+    let readConfig = { (address: PCIAddress) -> ConfigFacts in reader.facts(of: address) }
     let report = DeviceReport(
       device: device, netdevs: netdevs[address] ?? [], vendorName: try names.vendor(device),
       deviceName: try names.device(device), className: try names.pciClass(device),
-      config: try readConfig(address),
+      config: readConfig(address),
       iommuGroup: try device.iommuGroup.map { try inventory.iommuGroup($0) },
-      upstream: try device.upstream.map { Hop(address: $0, config: try readConfig($0)) },
+      upstream: device.upstream.map { Hop(address: $0, config: readConfig($0)) },
       vfs: try (device.sriov?.vfs ?? []).map { link in
         ListReport.VFEntry(index: link.index, device: try inventory.listedVF(link, of: device), netdevs: netdevs[link.address] ?? [])
       })

@@ -76,24 +76,25 @@ public struct Inventory: Sendable {
     try allAddresses().filter { sysfs.exists(Layout.attribute(.sriovTotalVFs, of: $0)) }
   }
 
+  /// Whether the kernel lists the function (`sys/bus/pci/devices/<address>`; what waits poll).
+  /// `directory(of:)` also finds functions a partial copy left without that link.
   public func exists(_ address: PCIAddress) -> Bool { sysfs.exists(Layout.device(address)) }
 
   /// Turns what the user typed into an address that exists.
   public func resolve(_ ref: DeviceRef) throws -> PCIAddress {
     switch ref {
     case .address(let address):
-      guard exists(address) else {
-        throw SRIOVError(address.description, "no such PCI device (nothing at \(sysfs.absolute(Layout.device(address))))",
-          hint: "run 'sriovctl list --all' to see the devices on this host")
-      }
+      _ = try directory(of: address)
       return address
     case .netdev(let name):
+      if let address = function(ofNetdev: name) { return address }
       let link = Layout.netdev(name)
       guard let target = try wrap(name.name, "cannot look up the interface", { () throws(SysfsError) in try sysfs.readLinkIfPresent(link) }) else {
         throw SRIOVError(name.name, "no such network interface (nothing at \(sysfs.absolute(link)))",
           hint: "run 'ip link' to see interface names, or give a PCI address")
       }
-      guard let address = Self.nearestPCIAddress(in: target) else {
+      // The class link names a function whose net/ this root lacks: trust what the kernel linked.
+      guard let address = Self.nearestPCIAddress(in: target), (try? directory(of: address)) != nil else {
         throw SRIOVError(name.name, "the interface is not backed by a PCI device (it is \(target))",
           hint: "SR-IOV applies to PCI network devices; give a PCI address or a PCI NIC's interface")
       }
@@ -103,60 +104,136 @@ public struct Inventory: Sendable {
 
   /// Everything sysfs says about one function. Pass `vfIndex` when the caller already knows it from
   /// the PF's `virtfnN` link; otherwise a VF's index is found by reading its PF's links.
+  /// Only the function's identity (`vendor`, `device`, `class`) is required; every other fact that
+  /// cannot be read is nil with its reason in `unknowns` (issue 17: degrade, never abort).
   public func device(_ address: PCIAddress, vfIndex knownIndex: Int? = nil) throws -> PCIDevice {
-    guard exists(address) else {
-      throw SRIOVError(address.description, "no such PCI device (nothing at \(sysfs.absolute(Layout.device(address))))",
-        hint: "run 'sriovctl list --all' to see the devices on this host")
+    let base = try directory(of: address)
+    var unknowns: [String: Unknown] = [:]
+    let vendor = try required("vendor", at: base, of: address, "vendor ID") { text throws(ParseError) in try PCIID(parsing: text) }
+    let device = try required("device", at: base, of: address, "device ID") { text throws(ParseError) in try PCIID(parsing: text) }
+    let pciClass = try required("class", at: base, of: address, "class") { text throws(ParseError) in try PCIClass(parsing: text) }
+    let subVendor = optional("subsystem_vendor", at: base, &unknowns, fact: "subsystem_vendor_id") { text throws(ParseError) in try PCIID(parsing: text) }
+    let subDevice = optional("subsystem_device", at: base, &unknowns, fact: "subsystem_device_id") { text throws(ParseError) in try PCIID(parsing: text) }
+    let numa = optional("numa_node", at: base, &unknowns, fact: "numa_node") { text throws(ParseError) in try Self.integer(text, "a NUMA node") }
+    let driver = driverName(at: base, &unknowns)
+    let group = iommuGroupID(at: base, &unknowns)
+    let physfn = linkedAddress("physfn", at: base, &unknowns, fact: "physfn")
+    var index = knownIndex
+    if index == nil, let pf = physfn { index = vfIndex(of: address, on: pf, &unknowns) }
+    // What sysfs says, as it says it: `check` reports numvfs and virtfn links that disagree.
+    let sriov = sriovState(at: base, of: address, &unknowns)
+    var upstream: [PCIAddress] = []
+    do {
+      upstream = try upstreamBridges(at: base, of: address)
+    } catch {
+      unknowns["upstream"] = Unknown(.unreadable, "cannot resolve its sysfs path: \(error)")
     }
-    let vendor = try required(.vendor, of: address, "vendor ID") { text throws(ParseError) in try PCIID(parsing: text) }
-    let device = try required(.device, of: address, "device ID") { text throws(ParseError) in try PCIID(parsing: text) }
-    let pciClass = try required(.pciClass, of: address, "class") { text throws(ParseError) in try PCIClass(parsing: text) }
-    let subVendor = try optional(.subsystemVendor, of: address, "subsystem vendor ID") { text throws(ParseError) in try PCIID(parsing: text) }
-    let subDevice = try optional(.subsystemDevice, of: address, "subsystem device ID") { text throws(ParseError) in try PCIID(parsing: text) }
-    let numa = try optional(.numaNode, of: address, "NUMA node") { text throws(ParseError) in try Self.integer(text, "a NUMA node") }
-    let physfn = try linkedAddress(.physfn, of: address)
-    return PCIDevice(
+    var result = PCIDevice(
       address: address, vendorID: vendor, deviceID: device, subsystemVendorID: subVendor, subsystemDeviceID: subDevice,
-      pciClass: pciClass, driver: try linkName(.driver, of: address), numaNode: numa.flatMap { $0 < 0 ? nil : $0 },
-      iommuGroup: try iommuGroupID(of: address), physfn: physfn,
-      vfIndex: try knownIndex ?? physfn.flatMap { pf in try vfs(of: pf).first { $0.address == address }?.index },
-      sriov: try sriovState(of: address), upstream: try upstreamBridges(of: address))
+      pciClass: pciClass, driver: driver, numaNode: numa.flatMap { $0 < 0 ? nil : $0 },
+      iommuGroup: group, physfn: physfn, vfIndex: index, sriov: sriov, upstream: upstream)
+    result.unknowns = unknowns
+    return result
+  }
+
+  /// The function's directory: its `sys/bus/pci/devices` link, or, in a partial copy without that
+  /// link, its directory under `sys/devices` (found on a root bus or above a listed function).
+  public func directory(of address: PCIAddress) throws -> HostPath {
+    let link = Layout.device(address)
+    if sysfs.exists(link) { return link }
+    if let found = unlistedDirectory(of: address) { return found }
+    throw SRIOVError(address.description, "no such PCI device (nothing at \(sysfs.absolute(link)))",
+      hint: "run 'sriovctl list --all' to see the devices on this host")
+  }
+
+  /// Where a function without a `sys/bus/pci/devices` link sits: directly on its root bus
+  /// (`sys/devices/pci0000:3a/0000:3a:00.0`) or as a component of a listed function's real path.
+  func unlistedDirectory(of address: PCIAddress) -> HostPath? {
+    let name = address.description
+    let rootBus = Layout.devicesRoot.appending("pci" + String(name.prefix(7))).appending(name)
+    if sysfs.exists(rootBus) { return rootBus }
+    guard let listed = try? allAddresses() else { return nil }
+    for other in listed where other > address {
+      guard let real = try? sysfs.readLinkIfPresent(Layout.device(other)),
+        let index = real.components.firstIndex(of: name), index < real.components.count - 1
+      else { continue }
+      return HostPath(components: Array(real.components[...index]))
+    }
+    return nil
+  }
+
+  /// The VF's index from its PF's `virtfnN` links; nil with the reason when the PF does not list it.
+  private func vfIndex(of vf: PCIAddress, on pf: PCIAddress, _ unknowns: inout [String: Unknown]) -> Int? {
+    guard (try? directory(of: pf)) != nil else {
+      unknowns["vf_index"] = Unknown(.notInRoot, "its PF \(pf) is not in this root")
+      return nil
+    }
+    let links = (try? vfs(of: pf)) ?? []
+    if let found = links.first(where: { $0.address == vf }) { return found.index }
+    unknowns["vf_index"] = Unknown(.invalid, "its PF \(pf) has no virtfn link to it",
+      hint: "sysfs is inconsistent (VFs being created or removed?); read it again, or capture it again")
+    return nil
   }
 
   /// The PF's SR-IOV attributes; nil when the function is not a PF.
   public func sriovState(of address: PCIAddress) throws -> SRIOVState? {
+    var unknowns: [String: Unknown] = [:]
+    return sriovState(at: try directory(of: address), of: address, &unknowns)
+  }
+
+  private func sriovState(at base: HostPath, of address: PCIAddress, _ unknowns: inout [String: Unknown]) -> SRIOVState? {
     let parseCount = { (text: String) throws(ParseError) -> Int in try Self.integer(text, "a VF count") }
-    guard let total = try optional(.sriovTotalVFs, of: address, "sriov_totalvfs", parseCount) else { return nil }
+    guard let total = optional("sriov_totalvfs", at: base, &unknowns, fact: "total_vfs", parseCount) else { return nil }
+    guard let numVFs = optional("sriov_numvfs", at: base, &unknowns, fact: "num_vfs", parseCount) else {
+      if unknowns["num_vfs"] == nil { unknowns["num_vfs"] = Unknown(.notInRoot, "sriov_totalvfs is there but sriov_numvfs is not") }
+      return nil
+    }
+    // Absent on kernels before 4.12 (autoprobe) and 4.18 (offset, stride, VF device): unknown, said so.
+    let absent = { (attribute: String, fact: String, since: String, unknowns: inout [String: Unknown]) in
+      if unknowns[fact] == nil && !self.has(attribute, at: base, of: address) {
+        unknowns[fact] = Unknown(.absent, "no \(attribute) attribute: Linux before \(since) has none")
+      }
+    }
+    let offset = optional("sriov_offset", at: base, &unknowns, fact: "vf_offset", parseCount)
+    if offset == nil { absent("sriov_offset", "vf_offset", "4.18", &unknowns) }
+    let stride = optional("sriov_stride", at: base, &unknowns, fact: "vf_stride", parseCount)
+    if stride == nil { absent("sriov_stride", "vf_stride", "4.18", &unknowns) }
+    let vfDevice = optional("sriov_vf_device", at: base, &unknowns, fact: "vf_device_id") { text throws(ParseError) in try PCIID(parsing: text) }
+    if vfDevice == nil { absent("sriov_vf_device", "vf_device_id", "4.18", &unknowns) }
+    let autoprobe = optional("sriov_drivers_autoprobe", at: base, &unknowns, fact: "drivers_autoprobe") { text throws(ParseError) in
+      guard text == "0" || text == "1" else { throw ParseError(input: text, what: "a boolean", expected: "0 or 1") }
+      return text == "1"
+    }
+    if autoprobe == nil { absent("sriov_drivers_autoprobe", "drivers_autoprobe", "4.12", &unknowns) }
+    var links: [VFLink] = []
+    do {
+      links = try vfs(of: address, at: base)
+    } catch {
+      unknowns["vfs"] = Unknown(.unreadable, "cannot read its virtfn links: \(error)")
+    }
     var state = SRIOVState(
-      totalVFs: total,
-      numVFs: try required(.sriovNumVFs, of: address, "sriov_numvfs", parseCount),
-      offset: try optional(.sriovOffset, of: address, "sriov_offset", parseCount),
-      stride: try optional(.sriovStride, of: address, "sriov_stride", parseCount),
-      vfDeviceID: try optional(.sriovVFDevice, of: address, "sriov_vf_device") { text throws(ParseError) in try PCIID(parsing: text) },
-      driversAutoprobe: try optional(.sriovDriversAutoprobe, of: address, "sriov_drivers_autoprobe") { text throws(ParseError) in
-        guard text == "0" || text == "1" else { throw ParseError(input: text, what: "a boolean", expected: "0 or 1") }
-        return text == "1"
-      },
-      vfs: try vfs(of: address))
+      totalVFs: total, numVFs: numVFs, offset: offset, stride: stride, vfDeviceID: vfDevice,
+      driversAutoprobe: autoprobe, vfs: links)
     // VFs are the links below sriov_numvfs; a link beyond is reported, never listed (issue 15).
     (state.vfs, state.extraVFLinks) = SRIOVState.split(state.vfs, numVFs: state.numVFs)
     return state
   }
 
-  /// The PF's VFs from its `virtfnN` links, by index.
+  /// The PF's VFs from its `virtfnN` links, by index. A link that names no PCI function is skipped
+  /// (the caller compares the count with `sriov_numvfs`).
   public func vfs(of pf: PCIAddress) throws -> [VFLink] {
-    if let functions, let links = Self.vfs(of: pf, functions) { return links }
-    let entries = try wrap(pf.description, "cannot list its VFs") { () throws(SysfsError) in try sysfs.list(Layout.device(pf)) }
+    try vfs(of: pf, at: directory(of: pf))
+  }
+
+  private func vfs(of pf: PCIAddress, at base: HostPath) throws -> [VFLink] {
+    if base == Layout.device(pf), let functions, let links = Self.vfs(of: pf, functions) { return links }
+    let entries = try wrap(pf.description, "cannot list its VFs") { () throws(SysfsError) in try sysfs.list(base) }
     var links: [VFLink] = []
     for name in entries where name.hasPrefix(Layout.virtfnPrefix) {
-      guard let index = Int(name.dropFirst(Layout.virtfnPrefix.count)) else { continue }
-      let path = Layout.virtfn(index, of: pf)
-      guard let target = try wrap(pf.description, "cannot read \(name)", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }),
-        let address = target.lastComponent.flatMap(PCIAddress.init(strict:))
-      else {
-        throw SRIOVError(pf.description, "\(sysfs.absolute(path)) does not point to a PCI device",
-          hint: "the sysfs tree looks damaged; if it is a capture, capture it again")
-      }
+      guard let index = Int(name.dropFirst(Layout.virtfnPrefix.count)),
+        let last = linkTargetName(base.appending(Layout.virtfnPrefix + String(index))),
+        let address = PCIAddress(strict: last)
+      else { continue }
       links.append(VFLink(index: index, address: address))
     }
     return links.sorted { $0.index < $1.index }
@@ -202,28 +279,59 @@ public struct Inventory: Sendable {
   }
 
   public func iommuGroupID(of address: PCIAddress) throws -> Int? {
-    let path = Layout.attribute(.iommuGroup, of: address)
-    guard let target = try wrap(address.description, "cannot read its IOMMU group", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
-      return nil  // no IOMMU: absence is data
+    var unknowns: [String: Unknown] = [:]
+    return iommuGroupID(at: try directory(of: address), &unknowns)
+  }
+
+  /// The group from the `iommu_group` link's last component: what the kernel wrote, even when the
+  /// link dangles (a capture without `sys/kernel/iommu_groups`) or leads out of the root.
+  private func iommuGroupID(at base: HostPath, _ unknowns: inout [String: Unknown]) -> Int? {
+    let fact = "iommu_group"
+    switch linkName("iommu_group", at: base) {
+    case .absent: return nil  // no IOMMU: absence is data
+    case .name(let name):
+      guard let id = Int(name) else {
+        unknowns[fact] = Unknown(.invalid, "iommu_group points to '\(name)', not to an IOMMU group")
+        return nil
+      }
+      return id
+    case .unknown(let why):
+      unknowns[fact] = why
+      return nil
     }
-    guard let id = target.lastComponent.flatMap({ Int($0) }) else {
-      throw SRIOVError(address.description, "\(sysfs.absolute(path)) points to \(target), not to an IOMMU group",
-        hint: "the sysfs tree looks damaged; if it is a capture, capture it again")
-    }
-    return id
   }
 
   public func iommuGroup(_ id: Int) throws -> IOMMUGroup {
     let subject = "IOMMU group \(id)"
-    let names = try wrap(subject, "cannot list its devices") { () throws(SysfsError) in try sysfs.list(Layout.iommuGroupDevices(id)) }
-    let type = try wrap(subject, "cannot read its type") { () throws(SysfsError) in try sysfs.readValueIfPresent(Layout.iommuGroupType(id)) }
-    return IOMMUGroup(id: id, members: names.compactMap(PCIAddress.init(strict:)).sorted(), type: type)
+    let devices = Layout.iommuGroupDevices(id)
+    let type = try? sysfs.readValueIfPresent(Layout.iommuGroupType(id))
+    do {
+      let names = try sysfs.list(devices)
+      return IOMMUGroup(id: id, members: names.compactMap(PCIAddress.init(strict:)).sorted(), type: type ?? nil)
+    } catch where error.isNotFound {
+      // The link names the group, but this root has no such directory: members unknown, not "alone".
+      let missing = sysfs.exists(Layout.iommuGroups) ? "has no \(devices.description)" : "has no /sys/kernel/iommu_groups"
+      return IOMMUGroup(id: id, members: [], type: type ?? nil, membersUnknown: Unknown(
+        isLive ? .unreadable : .notInRoot, "this root \(missing)",
+        hint: isLive ? nil : Hints.capture("sys/kernel/iommu_groups")))
+    } catch {
+      return IOMMUGroup(id: id, members: [], type: type ?? nil, membersUnknown: Unknown(
+        .unreadable, "\(subject): cannot list its devices: \(error)", hint: Self.hint(for: error)))
+    }
   }
 
   /// Bridges from the function up to the root bus, nearest first, read off the device's real path
-  /// (`sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0`). VFs sit beside their PF there.
+  /// (`sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0`). VFs sit beside their PF there. Bridges
+  /// without a `sys/bus/pci/devices` link of their own are found this way too.
   public func upstreamBridges(of address: PCIAddress) throws -> [PCIAddress] {
-    if let functions, let function = functions.function(address.description) { return Self.upstream(of: function.path) }
+    try upstreamBridges(at: directory(of: address), of: address)
+  }
+
+  private func upstreamBridges(at base: HostPath, of address: PCIAddress) throws -> [PCIAddress] {
+    if base == Layout.device(address), let functions, let function = functions.function(address.description) {
+      return Self.upstream(of: function.path)
+    }
+    guard base == Layout.device(address) else { return Self.upstream(of: base) }
     let path = Layout.device(address)
     guard let real = try wrap(address.description, "cannot resolve its sysfs path", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
       return []
@@ -235,74 +343,63 @@ public struct Inventory: Sendable {
     real.components.dropLast().compactMap(PCIAddress.init(strict:)).reversed()
   }
 
-  /// netdev names by the PCI function they belong to, from `/sys/class/net`.
+  /// netdev names of every PCI function that has any (see `netdevs(of:)`).
   public func netdevsByDevice() throws -> [PCIAddress: [String]] {
-    if let functions, let known = Self.netdevsByDevice(functions) { return known }
-    let names = try wrap("network interfaces", "cannot list them") { () throws(SysfsError) in try sysfs.listIfPresent(Layout.classNet) }
-    var result: [PCIAddress: [String]] = [:]
-    for name in names {
-      guard let netdev = try? NetdevName(parsing: name),
-        let target = try wrap(name, "cannot resolve the interface", { () throws(SysfsError) in try sysfs.readLinkIfPresent(Layout.netdev(netdev)) }),
-        let address = Self.nearestPCIAddress(in: target)
-      else { continue }
-      result[address, default: []].append(name)
-    }
-    return result
+    netdevs(of: try allAddresses())
   }
 
-  /// `netdevsByDevice()` for the given functions only, with the same names in the same order: `show`
-  /// needs a handful, and a host with thousands of VFs has thousands of `sys/class/net` links. The
-  /// kernel puts a netdev at `<device>/net/<name>` and links `sys/class/net/<name>` there, so the
-  /// candidates come from the functions' own subtrees (`FunctionDirectories.netdevCandidates`) and
-  /// each is kept only if its `sys/class/net` link leads to that function, as `netdevsByDevice()`
-  /// decides. Anything unusual: `netdevsByDevice()` answers.
-  public func netdevs(of addresses: [PCIAddress]) throws -> [PCIAddress: [String]] {
-    if let functions, let known = Self.netdevs(of: addresses, functions) { return known }
-    let all = try netdevsByDevice()
+  /// Each function's netdevs, sorted, from its own `net/` directory: the kernel's definition (a
+  /// netdev whose parent is the function sits at `<function>/net/<name>`; `sys/class/net` only
+  /// links there, and a copy may lack it or hold it as directories). One directory read per
+  /// function. A function without `net/` may have a child device that holds the netdev
+  /// (virtio: `<function>/virtio0/net/eth0`); those are looked for one level down.
+  /// Functions with none are left out; a function whose `net/` cannot be read is too.
+  public func netdevs(of addresses: [PCIAddress]) -> [PCIAddress: [String]] {
     var result: [PCIAddress: [String]] = [:]
-    for address in addresses { result[address] = all[address] }
-    return result
-  }
-
-  private static func netdevs(of addresses: [PCIAddress], _ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
-    var candidates: Set<String> = []
     for address in Set(addresses) {
-      guard let function = functions.function(address.description),
-        let names = functions.netdevCandidates(in: function)
-      else { return nil }
-      for name in names where (try? NetdevName(parsing: name)) != nil { candidates.insert(name) }
+      let names = netdevNames(of: address)
+      if !names.isEmpty { result[address] = names }
     }
-    guard let listing = functions.linkTargets(in: Layout.classNet, only: candidates.sorted()) else { return nil }
-    let wanted = Set(addresses)
-    return netdevsByFunction(listing, keeping: wanted.contains)
+    return result
   }
 
-  /// `netdevsByDevice()` with one directory fd for `sys/class/net`; nil when anything is unusual.
-  private static func netdevsByDevice(_ functions: FunctionDirectories) -> [PCIAddress: [String]]? {
-    guard let listing = functions.linkTargets(in: Layout.classNet, names: { (try? NetdevName(parsing: $0)) != nil })
-    else { return nil }
-    return netdevsByFunction(listing)
-  }
-
-  /// `sys/class/net` links by the PCI function each leads to, keeping the functions `keep` accepts:
-  /// `nearestPCIAddress(in: listing.real.appendingLinkTarget(target))` without building the path.
-  /// nil when a link is unusual.
-  private static func netdevsByFunction(
-    _ listing: (real: HostPath, links: [(String, FunctionDirectories.Value)]), keeping keep: (PCIAddress) -> Bool = { _ in true }
-  ) -> [PCIAddress: [String]]? {
-    var result: [PCIAddress: [String]] = [:]
-    for (name, value) in listing.links {
-      switch value {
-      case .missing: continue
-      case .unusual: return nil
-      case .text(let target):
-        guard let nearest = FunctionDirectories.nearestComponent(of: target, from: listing.real, PCIAddress.init(strict:), PCIAddress.init(strict:))
-        else { return nil }
-        guard let address = nearest, keep(address) else { continue }
-        result[address, default: []].append(name)
+  /// `netdevs(of:)` for one function.
+  public func netdevNames(of address: PCIAddress) -> [String] {
+    let valid = { (names: [String]) in names.filter { (try? NetdevName(parsing: $0)) != nil } }
+    if let functions, let function = functions.function(address.description) {
+      switch functions.netNames(in: function) {
+      case .names(let names): return valid(names)
+      case .missing:
+        // Only a bound driver makes child devices (and netdevs): an unbound VF costs one syscall more.
+        if functions.exists("driver", in: function) == false { return [] }
+        if let nested = functions.netdevCandidates(in: function, depth: 1) { return valid(nested.sorted()) }
+      case .unusual: break
       }
     }
-    return result
+    guard let base = try? directory(of: address) else { return [] }
+    if let names = try? sysfs.list(base.appending("net")) { return valid(names) }
+    // A child device's net/ (virtio), never another PCI function's (a bridge's children).
+    var nested: [String] = []
+    for entry in (try? sysfs.list(base)) ?? [] where PCIAddress(strict: entry) == nil && entry != "net" {
+      if let names = try? sysfs.list(base.appending(entry).appending("net")) { nested += names }
+    }
+    return valid(nested.sorted())
+  }
+
+  /// The PCI function an interface name belongs to: `sys/class/net/NAME/device` when it leads to a
+  /// function whose netdevs include NAME; else the function whose `net/` holds NAME (a copy without
+  /// `sys/class/net`, or with directories there). nil when no function has it.
+  func function(ofNetdev name: NetdevName) -> PCIAddress? {
+    let entry = Layout.netdev(name)
+    for link in [entry.appending("device"), entry] {
+      if let target = try? sysfs.readLinkIfPresent(link), let candidate = Self.nearestPCIAddress(in: target),
+        (try? directory(of: candidate)) != nil, netdevNames(of: candidate).contains(name.name)
+      {
+        return candidate
+      }
+    }
+    let all = (try? allAddresses()) ?? []
+    return all.first { netdevNames(of: $0).contains(name.name) }
   }
 
   /// The PCI function a sysfs path belongs to: the last address-shaped component
@@ -313,29 +410,114 @@ public struct Inventory: Sendable {
 
   // MARK: attribute helpers
 
-  private func linkName(_ attribute: Layout.Attribute, of address: PCIAddress) throws -> String? {
-    let path = Layout.attribute(attribute, of: address)
-    return try wrap(address.description, "cannot read its \(attribute.rawValue) link") { () throws(SysfsError) in
-      try sysfs.readLinkIfPresent(path)?.lastComponent
+  /// Whether this root is the running host (`/`): then a refusal is about privilege, not about a
+  /// capture that lacks something.
+  public var isLive: Bool { (sysfs as? RootedSysfs)?.rootPrefix.isEmpty ?? false }
+
+  enum LinkName {
+    /// No link: the fact is absent (unbound, no IOMMU, not a VF).
+    case absent
+    /// The last component of the target, as the kernel wrote it.
+    case name(String)
+    case unknown(Unknown)
+  }
+
+  /// A link attribute by its target's last component. A dangling link still names what the kernel
+  /// linked to; a link out of the root is not followed, but its last component is usable; a
+  /// directory where the kernel has a link (a copy that followed links) names nothing.
+  func linkName(_ attribute: String, at base: HostPath) -> LinkName {
+    let path = base.appending(attribute)
+    do {
+      guard let target = try sysfs.readLinkIfPresent(path) else { return .absent }
+      guard let last = target.lastComponent else { return .unknown(Unknown(.invalid, "\(attribute) points to the root")) }
+      return .name(last)
+    } catch {
+      if case .linkEscapesRoot(let target) = error.cause,
+        let last = target.split(separator: "/").last.map(String.init), last != "..", last != "."
+      {
+        return .name(last)
+      }
+      if error.errno == .invalidArgument {
+        return .unknown(Unknown(.invalid, "\(attribute) is a directory or file, not a link (a copy that followed links)",
+          hint: isLive ? nil : Hints.capture(attribute)))
+      }
+      return .unknown(Unknown(.unreadable, "cannot read its \(attribute) link: \(error)", hint: Self.hint(for: error)))
     }
   }
 
-  private func linkedAddress(_ attribute: Layout.Attribute, of address: PCIAddress) throws -> PCIAddress? {
-    guard let name = try linkName(attribute, of: address) else { return nil }
-    guard let linked = PCIAddress(strict: name) else {
-      throw SRIOVError(address.description,
-        "\(sysfs.absolute(Layout.attribute(attribute, of: address))) points to '\(name)', not a PCI device",
-        hint: "the sysfs tree looks damaged; if it is a capture, capture it again")
-    }
-    return linked
+  private func linkTargetName(_ path: HostPath) -> String? {
+    guard let name = path.lastComponent, case .name(let last) = linkName(name, at: path.parent) else { return nil }
+    return last
   }
 
-  private func optional<T>(
-    _ attribute: Layout.Attribute, of address: PCIAddress, _ what: String, _ parse: (String) throws(ParseError) -> T
-  ) throws -> T? {
-    let path = Layout.attribute(attribute, of: address)
-    guard let text = try wrap(address.description, "cannot read its \(what)", { () throws(SysfsError) in try sysfs.readValueIfPresent(path) }) else {
+  /// The bound driver: the `driver` link's last component; where a copy turned the link into a
+  /// directory, the `DRIVER=` line of `uevent` (the kernel writes both).
+  private func driverName(at base: HostPath, _ unknowns: inout [String: Unknown]) -> String? {
+    switch linkName("driver", at: base) {
+    case .absent: return nil
+    case .name(let name): return name
+    case .unknown(let why):
+      if why.cause == .invalid, let uevent = try? sysfs.readIfPresent(base.appending("uevent")) {
+        for line in uevent.split(separator: "\n") where line.hasPrefix("DRIVER=") {
+          let name = String(line.dropFirst("DRIVER=".count))
+          if !name.isEmpty { return name }
+        }
+      }
+      unknowns["driver"] = why
       return nil
+    }
+  }
+
+  private func linkedAddress(_ attribute: String, at base: HostPath, _ unknowns: inout [String: Unknown], fact: String) -> PCIAddress? {
+    switch linkName(attribute, at: base) {
+    case .absent: return nil
+    case .name(let name):
+      guard let linked = PCIAddress(strict: name) else {
+        unknowns[fact] = Unknown(.invalid, "\(attribute) points to '\(name)', not to a PCI function")
+        return nil
+      }
+      return linked
+    case .unknown(let why):
+      unknowns[fact] = why
+      return nil
+    }
+  }
+
+  /// Whether the function has the attribute (file, directory or link), not following it.
+  private func has(_ attribute: String, at base: HostPath, of address: PCIAddress) -> Bool {
+    if base == Layout.device(address), let kind = SysfsLayout.Attribute(rawValue: attribute) { return has(kind, of: address) }
+    return sysfs.exists(base.appending(attribute))
+  }
+
+  /// An optional text attribute: nil when absent; nil with the reason in `unknowns[fact]` when it
+  /// cannot be read or parsed.
+  private func optional<T>(
+    _ attribute: String, at base: HostPath, _ unknowns: inout [String: Unknown], fact: String,
+    _ parse: (String) throws(ParseError) -> T
+  ) -> T? {
+    let text: String?
+    do {
+      text = try sysfs.readValueIfPresent(base.appending(attribute))
+    } catch {
+      unknowns[fact] = Unknown(.unreadable, "cannot read \(attribute): \(error)", hint: Self.hint(for: error))
+      return nil
+    }
+    guard let text else { return nil }
+    do {
+      return try parse(text)
+    } catch {
+      unknowns[fact] = Unknown(.invalid, "unexpected \(attribute): \(error)")
+      return nil
+    }
+  }
+
+  private func required<T>(
+    _ attribute: String, at base: HostPath, of address: PCIAddress, _ what: String, _ parse: (String) throws(ParseError) -> T
+  ) throws -> T {
+    let path = base.appending(attribute)
+    guard let text = try wrap(address.description, "cannot read its \(what)", { () throws(SysfsError) in try sysfs.readValueIfPresent(path) }) else {
+      throw SRIOVError(address.description, "cannot read its \(what): \(sysfs.absolute(path)) is missing",
+        hint: "the sysfs tree is incomplete; if it is a capture, capture it again")
     }
     do {
       return try parse(text)
@@ -343,16 +525,6 @@ public struct Inventory: Sendable {
       throw SRIOVError(address.description, "unexpected \(what) in \(sysfs.absolute(path)): \(error)",
         hint: "the sysfs tree looks damaged; if it is a capture, capture it again")
     }
-  }
-
-  private func required<T>(
-    _ attribute: Layout.Attribute, of address: PCIAddress, _ what: String, _ parse: (String) throws(ParseError) -> T
-  ) throws -> T {
-    guard let value = try optional(attribute, of: address, what, parse) else {
-      throw SRIOVError(address.description, "cannot read its \(what): \(sysfs.absolute(Layout.attribute(attribute, of: address))) is missing",
-        hint: "the sysfs tree is incomplete; if it is a capture, capture it again")
-    }
-    return value
   }
 
   // The subject and attempt are built only when something fails: a listing reads thousands of

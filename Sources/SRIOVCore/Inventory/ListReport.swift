@@ -34,17 +34,12 @@ public struct ListReport: Sendable {
 
   public static func build(host: Host, showVFs: Bool, allNICs: Bool, vfSettings source: VFSettingsSource?) throws -> ListReport {
     let inventory = Inventory(sysfs: host.readingSysfs)
-    // The reads overlap, yet errors are reported in the order a one-by-one pass meets them: the
-    // netdev links, then per entry its own reads, its VF rows and its names.
-    // 1. The walk finds the entries and their VF links, in address order. On a large host the netdev
-    //    links (one per VF) are read on another thread meanwhile.
+    // The reads overlap, yet errors are reported in the order a one-by-one pass meets them: per
+    // entry its own reads, its VF rows and its names.
+    // 1. The walk finds the entries and their VF links, in address order.
     let start = Result {
       // Names only: libpci is loaded only if the checked pci.ids table cannot answer.
       (names: DeviceNames(pci: try host.openPCI(lazily: true)), addresses: try inventory.allAddresses())
-    }
-    let functionCount = (try? start.get().addresses.count) ?? 0
-    let netdevsRead = Parallel.Pending(onThread: functionCount >= 256 && Parallel.threadsForReads > 1) {
-      Result { try inventory.netdevsByDevice() }
     }
     var pending: [PendingEntry] = []
     var walkFailure: (any Error)? = nil
@@ -53,24 +48,24 @@ public struct ListReport: Sendable {
     case .failure(let error): walkFailure = error
     }
 
-    // 2. The VF rows, side by side on a large host.
+    // 2. The VF rows with their netdevs (each from the VF's own net/), side by side on a large host.
     let vfs = pending.flatMap { entry in (entry.device.sriov?.vfs ?? []).map { (link: $0, pf: entry.device) } }
     let rows = Parallel.map(vfs.count, threads: vfs.count >= 256 ? Parallel.threadsForReads : 1) { index in
-      Result { try inventory.listedVF(vfs[index].link, of: vfs[index].pf) }
+      Result { (device: try inventory.listedVF(vfs[index].link, of: vfs[index].pf), netdevs: inventory.netdevNames(of: vfs[index].link.address)) }
     }
 
     // 3. Put together, throwing the first failure.
-    let netdevs = try netdevsRead.wait().get()
     var entries: [Entry] = []
     var row = 0
     for entry in pending {
       let vfRows = try (entry.device.sriov?.vfs ?? []).map { link in
         defer { row += 1 }
-        return VFEntry(index: link.index, device: try rows[row].get(), netdevs: netdevs[link.address] ?? [])
+        let read = try rows[row].get()
+        return VFEntry(index: link.index, device: read.device, netdevs: read.netdevs)
       }
       let (vendorName, deviceName) = try entry.names.get()
       entries.append(Entry(
-        device: entry.device, netdevs: netdevs[entry.device.address] ?? [], vendorName: vendorName,
+        device: entry.device, netdevs: inventory.netdevNames(of: entry.device.address), vendorName: vendorName,
         deviceName: deviceName, vfs: vfRows))
     }
     if let walkFailure { throw walkFailure }

@@ -60,6 +60,9 @@ public struct PCIDevice: Hashable, Sendable {
   public var sriov: SRIOVState?
   /// Bridges between this function and the root bus, nearest first.
   public var upstream: [PCIAddress]
+  /// Facts that could not be read, by their JSON name (`driver`, `iommu_group`, `sriov_offset`, ...):
+  /// the field itself is nil and this says why.
+  public var unknowns: [String: Unknown] = [:]
 
   public var kind: DeviceKind {
     if sriov != nil { return .pf }
@@ -74,4 +77,14 @@ public struct IOMMUGroup: Hashable, Sendable {
   public let members: [PCIAddress]
   /// `DMA`, `DMA-FQ`, `identity`, ... or nil when the kernel does not say.
   public let type: String?
+  /// Set when the group's `devices/` cannot be read (a capture without `sys/kernel/iommu_groups`):
+  /// then `members` is empty because it is unknown, not because the device is alone.
+  public var membersUnknown: Unknown? = nil
+
+  public init(id: Int, members: [PCIAddress], type: String?, membersUnknown: Unknown? = nil) {
+    self.id = id
+    self.members = members
+    self.type = type
+    self.membersUnknown = membersUnknown
+  }
 }

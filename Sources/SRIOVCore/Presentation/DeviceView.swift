@@ -5,7 +5,8 @@ extension DeviceReport {
     let groupJSON: JSON = iommuGroup.map { group in
       JSON.object([
         ("id", .int(group.id)), ("type", .optional(group.type)),
-        ("members", .strings(group.members.map(\.description))),
+        ("members", group.membersUnknown == nil ? .strings(group.members.map(\.description)) : .null),
+        ("members_reason", .optional(group.membersUnknown?.reason)),
       ])
     } ?? .null
     return .document([
@@ -26,7 +27,8 @@ extension DeviceReport {
         ("physfn", .optional(d.physfn?.description)),
         ("vf_index", .optional(d.vfIndex)),
         ("port_type", .optional(config.portType?.name)),
-        ("config_readable_bytes", .int(config.readableBytes)),
+        ("config_readable_bytes", .optional(config.readableBytes > 0 ? config.readableBytes : nil)),
+        ("config_space", Self.json(config)),
         ("iommu_group", groupJSON),
         ("sriov", sriovJSON()),
         ("settings", settings.map(VFSettingsView.json) ?? .null),
@@ -34,15 +36,30 @@ extension DeviceReport {
         ("eswitch", eswitch?.json() ?? .null),
         ("representor", .optional(representor)),
         ("owners", ownersJSON),
-        ("acs", Self.json(config.acs)),
+        ("acs", Self.json(config.acs, config)),
         ("upstream", .array(upstream.map { hop in
           .object([
             ("address", .string(hop.address.description)), ("port_type", .optional(hop.config.portType?.name)),
-            ("acs", Self.json(hop.config.acs)),
+            ("acs", Self.json(hop.config.acs, hop.config)), ("config_space", Self.json(hop.config)),
           ])
         })),
+        ("unknown_reasons", Self.json(unknowns: d.unknowns)),
       ])),
     ])
+  }
+
+  /// `{status, reason, bytes}`: whether config space is all there, and why not.
+  static func json(_ config: ConfigFacts) -> JSON {
+    .object([
+      ("status", .string(config.status)), ("reason", .optional(config.unknown?.reason)), ("bytes", .optional(config.bytes)),
+    ])
+  }
+
+  /// `{fact: {status, reason}}` for each fact that is null because it could not be read.
+  static func json(unknowns: [String: Unknown]) -> JSON {
+    .object(unknowns.sorted { $0.key < $1.key }.map { fact, unknown in
+      (fact, .object([("status", .string(unknown.cause.rawValue)), ("reason", .string(unknown.reason))]))
+    })
   }
 
   private func sriovJSON() -> JSON {
@@ -52,6 +69,7 @@ extension DeviceReport {
     let hex = { (v: UInt32) in JSON.string("0x" + Hex.format(v, width: 8)) }
     return .object([
       ("status", .string(config.sriov == .unreadable ? "unreadable" : "present")),
+      ("reason", .optional(config.sriov == .unreadable ? config.unreadableReason : nil)),
       ("initial_vfs", .optional(capability.map { Int($0.initialVFs) })),
       ("total_vfs", .optional(capability.map { Int($0.totalVFs) })),
       ("num_vfs", .optional(capability.map { Int($0.numVFs) })),
@@ -70,17 +88,18 @@ extension DeviceReport {
     ])
   }
 
-  static func json(_ acs: ACSStatus) -> JSON {
+  static func json(_ acs: ACSStatus, _ config: ConfigFacts) -> JSON {
     let hex = { (f: ACSFlags) in JSON.string("0x" + Hex.format(f.rawValue, width: 4)) }
     switch acs {
     case .present(let cap, let ctl):
       return .object([
         ("status", .string(acs.label)), ("cap", hex(cap)), ("ctl", hex(ctl)),
-        ("cap_flags", .strings(cap.names)), ("ctl_flags", .strings(ctl.names)),
+        ("cap_flags", .strings(cap.names)), ("ctl_flags", .strings(ctl.names)), ("reason", .null),
       ])
     case .absent, .unreadable:
       return .object([
         ("status", .string(acs.label)), ("cap", .null), ("ctl", .null), ("cap_flags", .null), ("ctl_flags", .null),
+        ("reason", .optional(acs == .unreadable ? config.unreadableReason : nil)),
       ])
     }
   }
@@ -93,13 +112,14 @@ extension DeviceReport {
     if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID { ids += " (subsystem \(sv):\(sd))" }
     lines.append(("ids", ids))
     lines.append(("class", [d.pciClass.description, className].compactMap { $0 }.joined(separator: " ")))
-    lines.append(("driver", d.driver ?? "none"))
+    lines.append(("driver", d.driver ?? d.unknowns["driver"].map(Self.text) ?? "none"))
     lines.append(("netdevs", joined(netdevs)))
-    lines.append(("numa node", orUnknown(d.numaNode)))
+    lines.append(("numa node", d.numaNode.map { String($0) } ?? d.unknowns["numa_node"].map(Self.text) ?? unknownText))
+    if let unknown = config.unknown { lines.append(("config space", Self.text(config, unknown))) }
     let unreadable = config.readableBytes < 256
-    lines.append(("port type", config.portType?.name ?? (unreadable ? "unknown (config space unreadable)" : unknownText)))
+    lines.append(("port type", config.portType?.name ?? (unreadable ? "unknown (" + config.unreadableReason + ")" : unknownText)))
     lines.append(("iommu group", iommuGroupText()))
-    lines.append(("acs", Self.text(config.acs)))
+    lines.append(("acs", Self.text(config.acs, config)))
     lines.append(contentsOf: sriovText())
     if let eswitch { lines.append(("eswitch", eswitch.text)) }
     if let representor { lines.append(("representor", representor)) }
@@ -107,7 +127,7 @@ extension DeviceReport {
     if device.kind == .vf, let settings { lines.append(("settings", VFSettingsView.text(settings))) }
     for (i, hop) in upstream.enumerated() {
       let portType: String = hop.config.portType?.name ?? "(port type unknown)"
-      let acs: String = Self.text(hop.config.acs)
+      let acs: String = Self.text(hop.config.acs, hop.config)
       lines.append((i == 0 ? "upstream" : "", hop.address.description + " " + portType + ": acs " + acs))
     }
     let title = [d.address.description, vendorName, deviceName].compactMap { $0 }.joined(separator: " ")
@@ -120,15 +140,36 @@ extension DeviceReport {
     if !vfs.isEmpty { out += "  vfs:\n" }
     for vf in vfs {
       let parts: [String] = [
-        "vf \(vf.index)", vf.device.address.description, vf.device.driver ?? "no driver", joined(vf.netdevs),
+        "vf \(vf.index)", vf.device.address.description,
+        vf.device.driver ?? (vf.device.unknowns["driver"] == nil ? "no driver" : "driver unknown"), joined(vf.netdevs),
         "group " + orUnknown(vf.device.iommuGroup),
       ] + (vf.representor.map { ["rep \($0)"] } ?? []) + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])
       out += TerminalText.line("    " + parts.joined(separator: "  "))
     }
     if let note = VFLinkView.note(device.sriov, pf: device.address) { out += "  " + TerminalText.line(note) }
     if let note = vfSettings?.note, device.kind != .vf || settings == nil { out += "  " + note + "\n" }
+    // Facts shown as unknown above, with why (the same words `check` uses).
+    var shown: Set<String> = ["driver", "numa_node", "drivers_autoprobe"]
+    // The capability line already gives offset, stride and VF device from config space.
+    if case .known(_?) = config.sriov { shown.formUnion(["vf_offset", "vf_stride", "vf_device_id"]) }
+    for (fact, unknown) in device.unknowns.sorted(by: { $0.key < $1.key }) where !shown.contains(fact) {
+      out += "  " + fact.replacingUnderscores + ": " + Self.text(unknown) + "\n"
+    }
     return out
   }
+
+  /// How much config space there is when not all of it.
+  static func text(_ config: ConfigFacts, _ unknown: Unknown) -> String {
+    switch (unknown.cause, config.bytes) {
+    case (.truncated, let bytes?) where bytes >= 64, (.needsPrivilege, let bytes?):
+      return "\(bytes) bytes, the rest " + text(unknown)
+    case (.invalid, _): return "ignored, " + text(unknown)
+    default: return text(unknown)
+    }
+  }
+
+  /// `unknown (<reason>)`, the one form every unknown fact takes in text.
+  static func text(_ unknown: Unknown) -> String { "unknown (" + unknown.reason + ")" }
 
   private func kindText() -> String {
     switch device.kind {
@@ -143,19 +184,21 @@ extension DeviceReport {
   }
 
   private func iommuGroupText() -> String {
-    guard let group = iommuGroup else { return "none (no IOMMU groups on this host)" }
+    guard let group = iommuGroup else {
+      return device.unknowns["iommu_group"].map(Self.text) ?? "none (no IOMMU groups on this host)"
+    }
     let type: String = group.type ?? "type unknown"
-    let members: String = group.members.map(\.description).joined(separator: " ")
+    let members: String = group.membersUnknown.map { "members " + Self.text($0) } ?? group.members.map(\.description).joined(separator: " ")
     return "\(group.id) (" + type + "): " + members
   }
 
   private func sriovText() -> [(String, String)] {
     guard let state = device.sriov else { return [] }
-    let autoprobe: String = state.driversAutoprobe.map(onOff) ?? unknownText
+    let autoprobe: String = state.driversAutoprobe.map(onOff) ?? device.unknowns["drivers_autoprobe"].map(Self.text) ?? unknownText
     var lines = [("sr-iov", "\(state.numVFs) of \(state.totalVFs) VFs enabled (sriov_totalvfs), autoprobe " + autoprobe)]
     switch config.sriov {
     case .unreadable:
-      lines.append(("capability", "unreadable (config space beyond 64 bytes needs root)"))
+      lines.append(("capability", "unknown (" + config.unreadableReason + ")"))
     case .known(nil):
       lines.append(("capability", "none in config space"))
     case .known(let cap?):
@@ -166,12 +209,12 @@ extension DeviceReport {
     return lines
   }
 
-  static func text(_ acs: ACSStatus) -> String {
+  static func text(_ acs: ACSStatus, _ config: ConfigFacts) -> String {
     switch acs {
     case .present(let cap, let ctl):
       return "cap " + flagList(cap) + "; ctl " + flagList(ctl)
     case .absent: return "absent"
-    case .unreadable: return "unreadable (needs root)"
+    case .unreadable: return "unknown (" + config.unreadableReason + ")"
     }
   }
 

@@ -23,6 +23,7 @@ extension ListReport {
       ("vf_settings", entry.vfSettings?.json() ?? .null),
       ("extra_virtfn_links", VFLinkView.extraLinksJSON(d.sriov)),
       ("eswitch", entry.eswitch?.json() ?? .null),
+      ("unknown_reasons", DeviceReport.json(unknowns: d.unknowns)),
     ])
   }
 
@@ -36,6 +37,7 @@ extension ListReport {
       ("iommu_group", .optional(vf.device.iommuGroup)),
       ("settings", vf.settings.map(VFSettingsView.json) ?? .null),
       ("representor", .optional(vf.representor)),
+      ("unknown_reasons", DeviceReport.json(unknowns: vf.device.unknowns)),
     ])
   }
 
@@ -50,14 +52,14 @@ extension ListReport {
       let d = entry.device
       let vfs = d.sriov.map { "\($0.numVFs)/\($0.totalVFs)" } ?? unknownText
       table.append([
-        d.address.description, joined(entry.netdevs), d.driver ?? unknownText, "\(d.vendorID):\(d.deviceID)", vfs,
-        orUnknown(d.numaNode), orUnknown(d.iommuGroup),
+        d.address.description, joined(entry.netdevs), d.driver ?? (d.unknowns["driver"] == nil ? unknownText : "?"), "\(d.vendorID):\(d.deviceID)", vfs,
+        orUnknown(d.numaNode), d.iommuGroup.map { String($0) } ?? (d.unknowns["iommu_group"] == nil ? unknownText : "?"),
         [entry.vendorName, entry.deviceName].compactMap { $0 }.joined(separator: " ").nonEmpty ?? unknownText,
       ])
       guard showVFs else { continue }
       for vf in entry.vfs {
         table.append([
-          "  " + vf.device.address.description, joined(vf.netdevs), vf.device.driver ?? unknownText,
+          "  " + vf.device.address.description, joined(vf.netdevs), vf.device.driver ?? (vf.device.unknowns["driver"] == nil ? unknownText : "?"),
           "\(vf.device.vendorID):\(vf.device.deviceID)", "vf \(vf.index)", orUnknown(vf.device.numaNode),
           orUnknown(vf.device.iommuGroup),
           ((vf.representor.map { ["rep \($0)"] } ?? []) + (vf.settings.map { [VFSettingsView.text($0)] } ?? [])).joined(separator: " "),

@@ -1,5 +1,10 @@
 import CPCI
 import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The hot path of a read-only pass (`list`, `show`) over PCI function directories: each directory
 /// is located once, opened once, and its attributes are read with `openat`/`readlinkat`/`fstatat`
@@ -265,22 +270,11 @@ final class FunctionDirectories: Sendable {
     return result
   }
 
-  /// A directory (other than a function's) read with one fd: its sorted names and the link target
-  /// text of each, for `sys/class/net`. nil when it cannot be done this way.
-  func linkTargets(in path: HostPath, names filter: (String) -> Bool) -> (real: HostPath, links: [(String, Value)])? {
-    guard let real = try? sysfs.realPath(path) else { return nil }
-    let fd = Self.openDirectory(sysfs.absolute(real))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
-    return (real, names.filter(filter).map { ($0, Self.readLink(fd, $0)) })
-  }
-
   /// Names under `net/` directories in the function's own subtree: `<function>/net/*` and, for
   /// netdevs of a child device (virtio: `<function>/virtio2/net/eth0`), `net/` directories of its
   /// real subdirectories down to `depth` levels. Subdirectories named like a PCI address are other
-  /// functions (below a bridge) and are skipped; links are never followed. These are candidates:
-  /// the caller checks each against `sys/class/net`. nil when the directory cannot be read this way.
+  /// functions (below a bridge) and are skipped; links are never followed. nil when the directory
+  /// cannot be read this way.
   func netdevCandidates(in function: Function, depth: Int = 3) -> [String]? {
     let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
     guard fd >= 0 else { return nil }
@@ -288,6 +282,26 @@ final class FunctionDirectories: Sendable {
     var names: [String] = []
     guard Self.collectNetNames(fd, depth: depth, into: &names) else { return nil }
     return names
+  }
+
+  enum Names: Sendable {
+    case names([String])
+    /// No such directory.
+    case missing
+    /// Anything else (a link where the directory belongs, an errno): ask `RootedSysfs`.
+    case unusual
+  }
+
+  /// The entries of the function's own `net/` directory: the kernel puts each netdev whose parent
+  /// is this function there (`sys/class/net/<name>` links to it). One open and one read per
+  /// function; `O_NOFOLLOW` in the open, so a link named `net` is `.unusual`.
+  func netNames(in function: Function) -> Names {
+    let fd = Self.withPath(function.prefix, "net") { cpci_open_directory(function.parentFD, $0) }
+    if fd == -2 { return .missing }  // ENOENT: no netdev (or not a network function)
+    guard fd >= 0 else { return .unusual }
+    defer { cpci_close_fd(fd) }
+    guard let entries = Self.entries(fd, shortReadEnds: true) else { return .unusual }
+    return .names(entries.map(\.name).sorted())
   }
 
   private static func collectNetNames(_ fd: Int32, depth: Int, into names: inout [String]) -> Bool {
@@ -306,16 +320,6 @@ final class FunctionDirectories: Sendable {
       }
     }
     return true
-  }
-
-  /// The link target text of each named entry of a directory (`sys/class/net`), read with one fd
-  /// and without listing it. nil when it cannot be done this way.
-  func linkTargets(in path: HostPath, only names: [String]) -> (real: HostPath, links: [(String, Value)])? {
-    guard let real = try? sysfs.realPath(path) else { return nil }
-    let fd = Self.openDirectory(sysfs.absolute(real))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    return (real, names.map { ($0, Self.readLink(fd, $0)) })
   }
 
   // MARK: directories
@@ -372,8 +376,11 @@ final class FunctionDirectories: Sendable {
     }
   }
 
-  /// Every entry but `.` and `..`, with whether it is a real directory.
-  private static func entries(_ fd: Int32) -> [(name: String, isDirectory: Bool)]? {
+  /// Every entry but `.` and `..`, with whether it is a real directory. `shortReadEnds`: a read
+  /// that leaves room for another entry (a name is at most 255 bytes) was the last, so the read
+  /// that would return 0 is skipped: getdents fills the buffer while entries remain (kernfs, tmpfs
+  /// and ext4 do), and `net/` directories are read once per function in a listing.
+  private static func entries(_ fd: Int32, shortReadEnds: Bool = false) -> [(name: String, isDirectory: Bool)]? {
     var result: [(name: String, isDirectory: Bool)] = []
     let capacity = 32768
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -392,6 +399,45 @@ final class FunctionDirectories: Sendable {
         guard length > 0 else { return nil }
         offset += length
       }
+      if shortReadEnds && Int(n) < capacity - 280 { return result }
+    }
+  }
+}
+
+/// A binary attribute (`config`) read whole, for telling why config space is missing or short:
+/// libpci says only "cannot read", and a capture's file may be any length.
+enum BinaryAttribute: Sendable, Equatable {
+  case bytes([UInt8])
+  case missing
+  /// Not a regular file (a link, a FIFO, a directory), or the read failed: what happened.
+  case failed(String)
+
+  /// The file `name` in `directory`, resolved inside the root; never follows the last component,
+  /// never blocks (`O_NONBLOCK`: a FIFO in a hostile tree), never reads past config space's 4096 bytes.
+  static func read(_ name: String, in directory: HostPath, sysfs: RootedSysfs) -> BinaryAttribute {
+    let real: HostPath
+    do { real = try sysfs.realPath(directory) } catch { return error.isNotFound ? .missing : .failed(error.description) }
+    let full = sysfs.absolute(real.appending(name))
+    do {
+      let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
+      defer { try? fd.close() }
+      var info = stat()
+      guard fstat(fd.rawValue, &info) == 0 else { return .failed("fstat failed: \(Errno(rawValue: Glibc.errno))") }
+      guard info.st_mode & S_IFMT == S_IFREG else { return .failed("\(name) is not a regular file") }
+      var result: [UInt8] = []
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while result.count < 4096 {
+        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<(4096 - result.count)])) }
+        if count == 0 { break }
+        result.append(contentsOf: buffer[0..<count])
+      }
+      return .bytes(result)
+    } catch Errno.noSuchFileOrDirectory {
+      return .missing
+    } catch Errno.tooManySymbolicLinkLevels {
+      return .failed("\(name) is a symlink, not a file")
+    } catch {
+      return .failed("reading \(name) failed: \(error)")
     }
   }
 }

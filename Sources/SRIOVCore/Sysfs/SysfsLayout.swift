@@ -10,6 +10,8 @@ public enum SysfsLayout {
   /// Loaded modules and their `parameters/` (capture copies the vfio ones).
   public static let modules = HostPath("sys/module")
   public static let classNet = HostPath("sys/class/net")
+  /// The device tree the bus and class links point into (`sys/devices/pci0000:3a/...`).
+  public static let devicesRoot = HostPath("sys/devices")
   public static let classIOMMU = HostPath("sys/class/iommu")
   public static let iommuGroups = HostPath("sys/kernel/iommu_groups")
   public static let acpiTables = HostPath("sys/firmware/acpi/tables")

@@ -80,5 +80,25 @@ if sc_ok show "$VF1_NETDEV" --json; then
   expect_json "netdevs" .device.netdevs "[\"$VF1_NETDEV\"]"
   expect_json "iommu_group.id" .device.iommu_group.id "$(group_of "$VF1")"
 fi
+section "netdevs come from device/net: /sys/class/net hidden by an empty directory"
+# The kernel defines a function's netdevs by its net/ directory; sys/class/net is only a view.
+HIDE=$(mktemp -d)
+if mount --bind "$HIDE" /sys/class/net; then
+  ok "/sys/class/net hidden ($(ls /sys/class/net | wc -l) entries)"
+  if sc_ok list --json --vfs; then
+    pf=".pfs[] | select(.address == \"$PF\")"
+    expect_json "igb netdevs (from $P/net)" "$pf | .netdevs" "$(netdevs_of $PF)"
+    expect_json "vf 1 netdevs" "$pf | .vfs[1].netdevs" "$(netdevs_of "$VF1")"
+  fi
+  if sc_ok show $PF --json; then
+    expect_json "show netdevs" .device.netdevs "$(netdevs_of $PF)"
+  fi
+  if sc_ok show "$NETDEV" --json; then
+    expect_json "$NETDEV still resolves (the function whose net/ holds it)" .device.address "$(js $PF)"
+  fi
+  umount /sys/class/net && ok "/sys/class/net back" || fail "cannot unmount /sys/class/net"
+else
+  fail "cannot bind-mount over /sys/class/net"
+fi
 echo 0 >"$P/sriov_numvfs" && ok "sriov_numvfs=0" || fail "cannot write sriov_numvfs=0"
 finish

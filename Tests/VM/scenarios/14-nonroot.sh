@@ -29,6 +29,10 @@ if sc_ok show $PF --json; then
   # config space beyond 64 bytes: unknown
   expect_json "acs.status" "$d.acs.status" '"unreadable"'
   expect_json "acs.cap" "$d.acs.cap" null
+  # the live host: privilege is the cause (a capture would say what it lacks instead)
+  expect_json "config_space.status" "$d.config_space.status" '"needs_privilege"'
+  expect_json "config_space.bytes" "$d.config_space.bytes" 64
+  expect_json "acs.reason names privilege" "$d.acs.reason | test(\"needs root\")" true
   expect_json "upstream[0].acs.status" "$d.upstream[0].acs.status" '"unreadable"'
   expect_json "upstream[0].acs.ctl" "$d.upstream[0].acs.ctl" null
   for f in initial_vfs total_vfs supported_page_sizes system_page_size; do
