@@ -158,7 +158,7 @@ struct OwnersMatchingTests {
   // MARK: hostile files
 
   @Test func hostileFilesAreFindingsNotCrashes() throws {
-    let big = String(repeating: "#", count: ConfigReader.maxSize + 1)
+    let big = String(repeating: "#", count: ConfigFileReader.maxSize + 1)
     try withRoot([
       "etc/systemd/network/10-bin.link": "[Match]\u{0}\n", "etc/systemd/network/20-big.link": big,
       "etc/netplan/10-deep.yaml": String(repeating: "[", count: 500),

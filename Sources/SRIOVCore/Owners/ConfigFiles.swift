@@ -10,7 +10,7 @@ enum ConfigText: Equatable, Sendable {
 
 /// Reads configuration files through the host-file door (`Sysfs.read`/`list`), so its rules on
 /// links, file types and sizes apply; links are followed here, one hop at a time, inside the root.
-struct ConfigReader: Sendable {
+struct ConfigFileReader: Sendable {
   let sysfs: any Sysfs
   /// Larger than any real network config; a larger file is reported, not parsed.
   static let maxSize = 1 << 20

@@ -45,7 +45,7 @@ public enum NMUnmanagedRule {
       }
       let all = try inventory.physicalFunctionAddresses().map { try inventory.device($0) }
       let owners = try OwnersReport.gatherPFs(all.map(\.address), sysfs: sysfs)
-      let context = OwnerContext(reader: ConfigReader(sysfs: sysfs), pfs: owners, modes: UnknownFileModes())
+      let context = OwnerContext(reader: ConfigFileReader(sysfs: sysfs), pfs: owners, modes: UnknownFileModes())
       let found = SriovctlPersisted.resolve(pf.selector, context).map(\.address)
       guard !found.isEmpty else {
         throw SRIOVError("\(state.source):\(pf.line)", "no PF matches \(pf.selector) for vfs.networkmanager",

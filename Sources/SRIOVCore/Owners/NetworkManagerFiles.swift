@@ -168,7 +168,7 @@ enum NetworkManagerFiles {
   /// /run/NetworkManager/conf.d, then NetworkManager.conf, then /etc/NetworkManager/conf.d, each
   /// directory by name; a same-named file in /etc/.../conf.d shadows one in /run or /usr/lib, and
   /// one in /run shadows /usr/lib (NetworkManager.conf(5)).
-  static func confFiles(_ reader: ConfigReader) -> (files: [HostPath], errors: [(HostPath, String)]) {
+  static func confFiles(_ reader: ConfigFileReader) -> (files: [HostPath], errors: [(HostPath, String)]) {
     let etc = HostPath("etc/NetworkManager/conf.d"), run = HostPath("run/NetworkManager/conf.d")
     let lib = HostPath("usr/lib/NetworkManager/conf.d")
     var errors: [(HostPath, String)] = []

@@ -1,6 +1,6 @@
 /// What every owner parser gets: the file reader and the PFs (with their VFs) to match against.
 struct OwnerContext: Sendable {
-  let reader: ConfigReader
+  let reader: ConfigFileReader
   let pfs: [OwnerPF]
   /// File owner and mode, when the door can tell (NetworkManager ignores keyfiles that are not
   /// root's or that others can read).

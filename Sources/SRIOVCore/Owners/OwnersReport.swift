@@ -30,7 +30,7 @@ public struct OwnersReport: Sendable {
 
   /// The owners of `pfs` in the root `sysfs` reads (pure over what the files say).
   public static func build(sysfs: any Sysfs, pfs: [OwnerPF], modes: any FileModes = UnknownFileModes()) -> OwnersReport {
-    let context = OwnerContext(reader: ConfigReader(sysfs: sysfs), pfs: pfs, modes: modes)
+    let context = OwnerContext(reader: ConfigFileReader(sysfs: sysfs), pfs: pfs, modes: modes)
     var findings: [OwnerFinding] = []
     findings += SystemdNetworkFiles.findings(context)
     findings += NetplanFiles.findings(context)

@@ -15,7 +15,7 @@ public struct OwnersPlan: Sendable {
     guard sysfs.exists(SysfsLayout.pciDevices) else { return OwnersPlan(warnings: [], fights: [], extra: extra) }
     let inventory = Inventory(sysfs: sysfs)
     let all = try OwnersReport.gatherPFs(try inventory.physicalFunctionAddresses(), sysfs: sysfs)
-    let context = OwnerContext(reader: ConfigReader(sysfs: sysfs), pfs: all, modes: UnknownFileModes())
+    let context = OwnerContext(reader: ConfigFileReader(sysfs: sysfs), pfs: all, modes: UnknownFileModes())
     let report = OwnersReport.build(sysfs: sysfs, pfs: all)
     var warnings: [String] = []
     var fights: [OwnerFinding] = []
