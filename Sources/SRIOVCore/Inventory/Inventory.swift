@@ -117,7 +117,7 @@ public struct Inventory: Sendable {
     let numa = optional("numa_node", at: base, &unknowns, fact: "numa_node") { text throws(ParseError) in try Self.integer(text, "a NUMA node") }
     let driver = driverName(at: base, &unknowns)
     let group = iommuGroupID(at: base, &unknowns)
-    let physfn = linkedAddress("physfn", at: base, &unknowns, fact: "physfn")
+    let physfn = linked("physfn", at: base, &unknowns, fact: "physfn", "a PCI function") { PCIAddress(strict: $0) }
     var index = knownIndex
     if index == nil, let pf = physfn { index = vfIndex(of: address, on: pf, &unknowns) }
     // What sysfs says, as it says it: `check` reports numvfs and virtfn links that disagree.
@@ -286,19 +286,8 @@ public struct Inventory: Sendable {
   /// The group from the `iommu_group` link's last component: what the kernel wrote, even when the
   /// link dangles (a capture without `sys/kernel/iommu_groups`) or leads out of the root.
   private func iommuGroupID(at base: HostPath, _ unknowns: inout [String: Unknown]) -> Int? {
-    let fact = "iommu_group"
-    switch linkName("iommu_group", at: base) {
-    case .absent: return nil  // no IOMMU: absence is data
-    case .name(let name):
-      guard let id = Int(name) else {
-        unknowns[fact] = Unknown(.invalid, "iommu_group points to '\(name)', not to an IOMMU group")
-        return nil
-      }
-      return id
-    case .unknown(let why):
-      unknowns[fact] = why
-      return nil
-    }
+    // No link: no IOMMU (absence is data).
+    linked("iommu_group", at: base, &unknowns, fact: "iommu_group", "an IOMMU group") { Int($0) }
   }
 
   public func iommuGroup(_ id: Int) throws -> IOMMUGroup {
@@ -468,15 +457,20 @@ public struct Inventory: Sendable {
     }
   }
 
-  private func linkedAddress(_ attribute: String, at base: HostPath, _ unknowns: inout [String: Unknown], fact: String) -> PCIAddress? {
+  /// A link attribute parsed from its last component: nil when there is no link; nil with the
+  /// reason in `unknowns[fact]` when it cannot be read or does not name `what`.
+  private func linked<T>(
+    _ attribute: String, at base: HostPath, _ unknowns: inout [String: Unknown], fact: String, _ what: String,
+    _ parse: (String) -> T?
+  ) -> T? {
     switch linkName(attribute, at: base) {
     case .absent: return nil
     case .name(let name):
-      guard let linked = PCIAddress(strict: name) else {
-        unknowns[fact] = Unknown(.invalid, "\(attribute) points to '\(name)', not to a PCI function")
+      guard let value = parse(name) else {
+        unknowns[fact] = Unknown(.invalid, "\(attribute) points to '\(name)', not to \(what)")
         return nil
       }
-      return linked
+      return value
     case .unknown(let why):
       unknowns[fact] = why
       return nil
