@@ -175,10 +175,18 @@ public struct Inventory: Sendable {
     return nil
   }
 
-  /// The PF's SR-IOV attributes; nil when the function is not a PF.
+  /// The PF's SR-IOV attributes, for a command that changes them; nil when the function is not a
+  /// PF. What `list` shows as unknown (an unreadable count, a FIFO for an attribute) is an error
+  /// here, with its reason: a change must not start from a guess.
   public func sriovState(of address: PCIAddress) throws -> SRIOVState? {
     var unknowns: [String: Unknown] = [:]
-    return sriovState(at: try directory(of: address), of: address, &unknowns)
+    let state = sriovState(at: try directory(of: address), of: address, &unknowns)
+    for fact in ["total_vfs", "num_vfs", "vfs"] {
+      guard let unknown = unknowns[fact] else { continue }
+      throw SRIOVError(address.description, "cannot read its SR-IOV state (\(fact)): \(unknown.reason)",
+        hint: "run 'sriovctl show \(address)' to see what sysfs has; fix or recapture the tree")
+    }
+    return state
   }
 
   private func sriovState(at base: HostPath, of address: PCIAddress, _ unknowns: inout [String: Unknown]) -> SRIOVState? {
