@@ -29,7 +29,8 @@ struct Owners: ParsableCommand {
 
   func run() throws {
     let refs = try pfs.map { try DeviceRef(parsing: $0) }
-    let report = try OwnersReport.build(host: try global.host(environment: Process.environment), devices: refs)
+    let host = try global.host(environment: Process.environment)
+    let report = try OwnersReport.build(host: host, devices: refs, modes: host.fileModes)
     Output.write(global.json ? report.json().rendered() : report.text())
   }
 }

@@ -415,6 +415,26 @@ struct HostileRootTests {
   /// glibc's makedev (a macro Swift does not import) for small numbers.
   static func device(_ major: UInt64, _ minor: UInt64) -> dev_t { dev_t((major << 8) | minor) }
 
+  /// Owners and modes come through the door (for NetworkManager's keyfile rule on the live host),
+  /// resolved inside the root, never from a link's target outside it.
+  @Test func ownerAndModeThroughTheDoor() throws {
+    let scene = try Scene()
+    defer { scene.remove() }
+    let dir = scene.root + "/etc/NetworkManager/system-connections"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try "[connection]\n".write(toFile: dir + "/a.nmconnection", atomically: false, encoding: .utf8)
+    chmod(dir + "/a.nmconnection", 0o600)
+    try scene.link(dir + "/out.nmconnection", to: scene.outside + "/secret")
+    let modes = HostFileModes(sysfs: RootedSysfs(root: scene.root))
+    let mode = try #require(modes.mode(of: HostPath("etc/NetworkManager/system-connections/a.nmconnection")))
+    #expect(mode.uid == geteuid())
+    #expect(mode.mode & 0o7777 == 0o600)
+    chmod(dir + "/a.nmconnection", 0o644)
+    #expect(modes.mode(of: HostPath("etc/NetworkManager/system-connections/a.nmconnection"))?.mode ?? 0 & 0o7777 == 0o100644)
+    #expect(modes.mode(of: HostPath("etc/NetworkManager/system-connections/out.nmconnection")) == nil)
+    #expect(modes.mode(of: HostPath("etc/NetworkManager/system-connections/none.nmconnection")) == nil)
+  }
+
   // MARK: the live host is a value, not a string
 
   @Test(arguments: ["/", "//", "/./", "/.", "///"])

@@ -83,7 +83,7 @@ public struct DeviceReport: Sendable {
       })
     var withOwners = report.withVFSettings(from: source, netdevs: netdevs)
     if device.sriov != nil {
-      withOwners.owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs([address], sysfs: host.sysfs))
+      withOwners.owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs([address], sysfs: host.sysfs), modes: host.fileModes)
     }
     return withOwners
   }

@@ -42,11 +42,26 @@ public struct FileMode: Sendable, Hashable {
   }
 }
 
-/// Where owner and mode come from. The host-file door (`Sysfs`) does not answer this yet: until it
-/// does, `UnknownFileModes` says "unknown" and NetworkManager keyfiles are read as if NM accepts
-/// them (an image or a capture does not keep owners anyway).
+/// Where owner and mode come from. Only the live host's files have owners and modes worth
+/// trusting (git, tar as a user and most capture tools do not keep them): `HostFileModes` answers
+/// there, `UnknownFileModes` under any other root, where NetworkManager keyfiles are read as if NM
+/// accepts them.
 public protocol FileModes: Sendable {
   func mode(of path: HostPath) -> FileMode?
+}
+
+/// Owner and mode through the door, for the live host.
+public struct HostFileModes: FileModes {
+  let sysfs: any Sysfs
+  public init(sysfs: any Sysfs) { self.sysfs = sysfs }
+  public func mode(of path: HostPath) -> FileMode? {
+    sysfs.ownerAndMode(path).map { FileMode(uid: $0.uid, mode: $0.mode) }
+  }
+}
+
+extension Host {
+  /// The owner and mode source for this root (see `FileModes`).
+  public var fileModes: any FileModes { isLive ? HostFileModes(sysfs: sysfs) : UnknownFileModes() }
 }
 
 public struct UnknownFileModes: FileModes {

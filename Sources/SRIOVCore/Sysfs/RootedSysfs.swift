@@ -479,6 +479,13 @@ extension RootedSysfs {
 }
 
 extension RootedSysfs {
+  public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? {
+    guard let real = try? realPath(path) else { return nil }
+    var info = stat()
+    guard lstat(absolute(real), &info) == 0 else { return nil }
+    return (info.st_uid, info.st_mode)
+  }
+
   /// Whether an executable file is at `path` (resolved inside the root).
   public func isExecutable(_ path: HostPath) -> Bool {
     guard let full = try? inRoot(path, .read) else { return false }

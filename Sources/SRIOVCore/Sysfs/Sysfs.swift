@@ -21,6 +21,8 @@ public protocol Sysfs: Sendable {
   /// file at `path` inside the root: same file, not a link out, a FIFO or a device node; and at most
   /// `limit` bytes long when given.
   func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError)
+  /// The owner and permission bits of what `path` leads to inside the root; nil when unknown.
+  func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)?
 }
 
 /// The most the tool reads of each kind of file (docs/robustness.md): enough for any honest
@@ -37,6 +39,9 @@ public enum HostFileLimits {
 }
 
 extension Sysfs {
+  /// Doors that do not know owners (fakes, in-memory trees) say nothing.
+  public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? { nil }
+
   /// A text attribute: at most `HostFileLimits.attribute` bytes.
   public func read(_ path: HostPath) throws(SysfsError) -> String {
     try read(path, limit: HostFileLimits.attribute)
