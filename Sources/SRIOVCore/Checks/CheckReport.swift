@@ -18,7 +18,8 @@ public struct CheckReport: Sendable {
     let eswitch = EswitchChecks.findings(facts.devices.map(\.device), source: try host.devlinkSource())
     // Who else configures SR-IOV on the PFs checked (owners.*, docs/owners.md).
     let pfs: [PCIAddress] = facts.devices.filter { $0.device.sriov != nil }.map(\.device.address)
-    let owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs(pfs, sysfs: host.sysfs), modes: host.fileModes)
+    let reading = host.readingSysfs
+    let owners = OwnersReport.build(sysfs: reading, pfs: try OwnersReport.gatherPFs(pfs, sysfs: reading), modes: host.fileModes)
     return CheckReport(findings: report.findings + eswitch + OwnersChecks.all(owners))
   }
 

@@ -61,7 +61,8 @@ public struct DeviceReport: Sendable {
   }
 
   public static func build(host: Host, device ref: DeviceRef, vfSettings source: VFSettingsSource?) throws -> DeviceReport {
-    let inventory = Inventory(sysfs: host.readingSysfs)
+    let reading = host.readingSysfs
+    let inventory = Inventory(sysfs: reading)
     let address = try inventory.resolve(ref)
     let device = try inventory.device(address)
     // Only the netdevs shown: the function's, its VFs' and (for a VF) its PF's.
@@ -83,7 +84,9 @@ public struct DeviceReport: Sendable {
       })
     var withOwners = report.withVFSettings(from: source, netdevs: netdevs)
     if device.sriov != nil {
-      withOwners.owners = OwnersReport.build(sysfs: host.sysfs, pfs: try OwnersReport.gatherPFs([address], sysfs: host.sysfs), modes: host.fileModes)
+      // Through the same resolving pass: the PF's VFs were just read, their directories are known.
+      let pf = OwnersReport.gatherPF(device, netdevs: netdevs[address] ?? [], vfs: report.vfs.map { ($0.device, $0.netdevs) }, sysfs: reading)
+      withOwners.owners = OwnersReport.build(sysfs: reading, pfs: [pf], modes: host.fileModes)
     }
     return withOwners
   }

@@ -54,21 +54,27 @@ public struct OwnersReport: Sendable {
       guard let state = pf.sriov else { continue }
       let all = [address] + state.vfs.map(\.address)
       let netdevs = try inventory.netdevs(of: all)
-      let describe = { (d: PCIDevice, vfIndex: Int?) -> OwnerDevice in
-        let names = netdevs[d.address] ?? []
-        let withMAC: [OwnerDevice.Netdev] = names.map { name in
-          let mac: String? = (try? NetdevName(parsing: name)).flatMap { n in
-            (try? sysfs.readValueIfPresent(SysfsLayout.netdev(n).appending("address"))) ?? nil
-          }.flatMap(normalizedMAC)
-          return OwnerDevice.Netdev(name: name, mac: mac)
-        }
-        return OwnerDevice(address: d.address, pf: address, vfIndex: vfIndex, driver: d.driver, vendorID: d.vendorID,
-          deviceID: d.deviceID, netdevs: withMAC)
-      }
-      let vfs: [OwnerDevice] = try state.vfs.map { link in describe(try inventory.device(link.address, vfIndex: link.index), link.index) }
-      result.append(OwnerPF(device: describe(pf, nil), vfs: vfs, numVFs: state.numVFs, totalVFs: state.totalVFs))
+      let vfs = try state.vfs.map { link in (try inventory.device(link.address, vfIndex: link.index), netdevs[link.address] ?? []) }
+      result.append(gatherPF(pf, netdevs: netdevs[address] ?? [], vfs: vfs, sysfs: sysfs))
     }
     return result
+  }
+
+  /// One PF from what a report already read (`show`: its VF rows), so the VFs are not read twice.
+  public static func gatherPF(_ pf: PCIDevice, netdevs: [String], vfs: [(device: PCIDevice, netdevs: [String])], sysfs: any Sysfs) -> OwnerPF {
+    let describe = { (d: PCIDevice, names: [String]) -> OwnerDevice in
+      let withMAC: [OwnerDevice.Netdev] = names.map { name in
+        // From the function's own net/ (the netdev's home), not through sys/class/net.
+        let mac: String? = (try? sysfs.readValueIfPresent(SysfsLayout.device(d.address).appending("net").appending(name).appending("address")))
+          .flatMap { $0 }.flatMap(normalizedMAC)
+        return OwnerDevice.Netdev(name: name, mac: mac)
+      }
+      return OwnerDevice(address: d.address, pf: pf.address, vfIndex: d.vfIndex, driver: d.driver, vendorID: d.vendorID,
+        deviceID: d.deviceID, netdevs: withMAC)
+    }
+    let state = pf.sriov
+    return OwnerPF(device: describe(pf, netdevs), vfs: vfs.map { describe($0.device, $0.netdevs) },
+      numVFs: state?.numVFs ?? 0, totalVFs: state?.totalVFs ?? 0)
   }
 
   /// The claims on one PF, in the order the owners were read.

@@ -17,7 +17,9 @@ if sc_ok check $PF --json; then
   expect_json "ok" .ok true
   expect_json "every finding about the PF passes" "[.findings[] | select(.subject == \"$PF\") | .severity] | unique" '["pass"]'
   expect_json "device checks" "[.findings[] | select(.subject == \"$PF\") | .check]" \
-    '["sriov.capable","sriov.driver","sriov.vf_bars","sriov.bus_range","isolation.acs_path","iommu.group","group.viable"]'
+    '["sriov.capable","sriov.driver","sriov.vf_bars","sriov.bus_range","isolation.acs_path","iommu.group","group.viable","eswitch","owners.conflict"]'
+  # The NVMe PF has no devlink eSwitch (legacy-only, a pass), and no other tool configures it.
+  expect_json "eswitch: legacy-only" "[.findings[] | select(.subject == \"$PF\" and .check == \"eswitch\") | .severity]" '["pass"]'
   expect_json "acs path names the root port" "[.findings[] | select(.check == \"isolation.acs_path\") | .message]" \
     "[\"ACS isolates every hop: $RP\"]"
   expect_json "group reconciled" "[.findings[] | select(.check == \"iommu.group\") | .message]" \
