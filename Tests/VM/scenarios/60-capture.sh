@@ -44,10 +44,11 @@ done
 section "the capture answers like the live host"
 cmp_cmd() {
   local live cap lrc crc
-  # VF settings come from netlink live and from the stored dump on the capture: only their
-  # "source" differs, by design; every value must match.
+  # VF settings come from netlink live and from the stored dump on the capture, and so do the
+  # devlink eSwitch answers: only their "source" differs, by design; every value must match.
   live=$("$SRIOVCTL" "$@" 2>&1); lrc=$?
   live=${live//'"source": "netlink"'/'"source": "capture"'}
+  live=${live//'"source": "devlink"'/'"source": "capture"'}
   cap=$("$SRIOVCTL" --root $W/cap "$@" 2>&1); crc=$?
   if [[ $live == "$cap" && $lrc == "$crc" ]]; then ok "same: sriovctl $* (exit $lrc)"
   else fail "differs: sriovctl $*"; diff <(printf '%s\n' "$live") <(printf '%s\n' "$cap") | head -n 12 | sed 's/^/       /'; fi
