@@ -389,15 +389,17 @@ final class FunctionDirectories: Sendable {
       let n = cpci_read_entries(fd, buffer.assumingMemoryBound(to: CChar.self), Int32(capacity))
       guard n >= 0 else { return nil }
       if n == 0 { return result }
-      var offset = 0
-      while offset < Int(n) {
-        let record = buffer + offset
-        let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
-        let type = record.load(fromByteOffset: 18, as: UInt8.self)
-        let name = String(cString: (record + 19).assumingMemoryBound(to: CChar.self))
-        if name != "." && name != ".." { result.append((name, type == 4)) }  // DT_DIR
-        guard length > 0 else { return nil }
-        offset += length
+      // Records decoded in C (cpci_entry): no byte offsets of linux_dirent64 in Swift.
+      var offset: Int32 = 0
+      let records = UnsafePointer(buffer.assumingMemoryBound(to: CChar.self))
+      while offset < n {
+        var name: UnsafePointer<CChar>? = nil
+        var isDirectory: Int32 = 0
+        let next = cpci_entry(records, n, offset, &name, &isDirectory)
+        guard next > offset, let name else { return nil }
+        let text = String(cString: name)
+        if text != "." && text != ".." { result.append((text, isDirectory == 1)) }
+        offset = next
       }
       if shortReadEnds && Int(n) < capacity - 280 { return result }
     }
@@ -415,29 +417,13 @@ enum BinaryAttribute: Sendable, Equatable {
   /// The file `name` in `directory`, resolved inside the root; never follows the last component,
   /// never blocks (`O_NONBLOCK`: a FIFO in a hostile tree), never reads past config space's 4096 bytes.
   static func read(_ name: String, in directory: HostPath, sysfs: RootedSysfs) -> BinaryAttribute {
-    let real: HostPath
-    do { real = try sysfs.realPath(directory) } catch { return error.isNotFound ? .missing : .failed(error.description) }
-    let full = sysfs.absolute(real.appending(name))
+    // Through the door: the same no-follow, non-blocking, regular-file and cap rules as every read.
     do {
-      let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec])
-      defer { try? fd.close() }
-      var info = stat()
-      guard fstat(fd.rawValue, &info) == 0 else { return .failed("fstat failed: \(Errno(rawValue: Glibc.errno))") }
-      guard info.st_mode & S_IFMT == S_IFREG else { return .failed("\(name) is not a regular file") }
-      var result: [UInt8] = []
-      var buffer = [UInt8](repeating: 0, count: 4096)
-      while result.count < 4096 {
-        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<(4096 - result.count)])) }
-        if count == 0 { break }
-        result.append(contentsOf: buffer[0..<count])
-      }
-      return .bytes(result)
-    } catch Errno.noSuchFileOrDirectory {
+      return .bytes(try sysfs.readBytes(directory.appending(name), limit: HostFileLimits.config))
+    } catch where error.isNotFound {
       return .missing
-    } catch Errno.tooManySymbolicLinkLevels {
-      return .failed("\(name) is a symlink, not a file")
     } catch {
-      return .failed("reading \(name) failed: \(error)")
+      return .failed("\(name): \(error.causeDescription)")
     }
   }
 }
