@@ -62,6 +62,12 @@ int cpci_open_directory(int dirfd, const char *path);
 /* Reads up to size bytes of a regular file (one read: sysfs attributes are at most a page); opened
  * as hostfile_open does (no final link, non-blocking, regular files only: HOSTFILE_NOT_REGULAR). */
 int cpci_read_at(int dirfd, const char *path, char *buf, int size);
+/* 1 when fd is a directory on sysfs, 0 when not, -errno. */
+int cpci_is_sysfs(int fd);
+/* cpci_read_at for a dirfd on sysfs (cpci_is_sysfs): opened beneath it without crossing a mount
+ * (RESOLVE_NO_XDEV), so what opens is a kernfs node, and kernfs has only directories, links and
+ * regular-file attributes: no fstat needed. Falls back to cpci_read_at without openat2. */
+int cpci_read_sysfs_at(int dirfd, const char *path, char *buf, int size);
 /* The link's target text (not NUL-terminated), its length, or -errno (-EINVAL: not a link). */
 int cpci_readlink_at(int dirfd, const char *path, char *buf, int size);
 /* 1 when something (file, dir or link) exists at path, 0 when not (ENOENT), else -errno. */

@@ -3,66 +3,35 @@
 public struct Inventory: Sendable {
   public let sysfs: any Sysfs
   typealias Layout = SysfsLayout
-  /// Directory-fd reads for a read-only pass (`Host.readingSysfs`); nil: every read goes through
-  /// `sysfs`. It answers only the ordinary case; anything else falls back to `sysfs`, so results and
-  /// errors are the same either way.
-  let functions: FunctionDirectories?
 
   public init(sysfs: any Sysfs) {
     self.sysfs = sysfs
-    functions = (sysfs as? RootedSysfs)?.functionDirectories
   }
 
   /// Whether the function has the attribute (file, directory or link), not following it.
   public func has(_ attribute: SysfsLayout.Attribute, of address: PCIAddress) -> Bool {
-    if let functions, let function = functions.function(address.description),
-      let known = functions.exists(attribute.rawValue, in: function)
-    {
-      return known
-    }
-    return sysfs.exists(Layout.attribute(attribute, of: address))
+    sysfs.exists(Layout.attribute(attribute, of: address))
   }
 
   /// What `list` shows of a VF, read from the VF's directory: device ID, driver, IOMMU group and
-  /// NUMA node (about 10 syscalls instead of 30). The rest is not read: the vendor ID and class are
-  /// the PF's (the kernel gives a VF its PF's vendor, and NICs' VFs their class), subsystem IDs are
-  /// nil and `sriov` is nil. Falls back to `device(_:vfIndex:)` when the fast reader cannot answer.
+  /// NUMA node (4 reads instead of 15). The rest is not read: the vendor ID and class are the PF's
+  /// (the kernel gives a VF its PF's vendor, and NICs' VFs their class), subsystem IDs are nil and
+  /// `sriov` is nil. Anything out of the ordinary (a fact unknown, a directory not where the bus
+  /// link says) is left to `device(_:vfIndex:)`, which reads everything and says why.
   public func listedVF(_ link: VFLink, of pf: PCIDevice) throws -> PCIDevice {
-    if let functions, let vf = Self.listedVF(link, of: pf, functions) { return vf }
-    return try device(link.address, vfIndex: link.index)
-  }
-
-  private static func listedVF(_ link: VFLink, of pf: PCIDevice, _ functions: FunctionDirectories) -> PCIDevice? {
-    guard let function = functions.function(link.address.description),
-      case .text(let deviceText) = functions.read("device", in: function),
+    let base = Layout.device(link.address)
+    var unknowns: [String: Unknown] = [:]
+    guard let deviceText = try? sysfs.readIfPresent(base.appending("device")),
       let deviceID = Self.sysfsID(deviceText) ?? (try? PCIID(parsing: trimmed(deviceText)))
-    else { return nil }
-    let numa: Int?
-    switch functions.read("numa_node", in: function) {
-    case .missing: numa = nil
-    case .unusual: return nil
-    case .text(let text):
-      guard let value = Int(trimmed(text)) else { return nil }
-      numa = value < 0 ? nil : value
-    }
-    let driver: String?
-    switch functions.readLinkName("driver", in: function) {
-    case .missing: driver = nil
-    case .unusual: return nil
-    case .name(let name): driver = name
-    }
-    let group: Int?
-    switch functions.readLinkName("iommu_group", in: function) {
-    case .missing: group = nil
-    case .unusual: return nil
-    case .name(let name):
-      guard let id = name.flatMap({ Int($0) }) else { return nil }
-      group = id
-    }
+    else { return try device(link.address, vfIndex: link.index) }
+    let numa = optional("numa_node", at: base, &unknowns, fact: "numa_node") { text throws(ParseError) in try Self.integer(text, "a NUMA node") }
+    let driver = driverName(at: base, &unknowns)
+    let group = iommuGroupID(at: base, &unknowns)
+    guard unknowns.isEmpty, let real = try? sysfs.readLinkIfPresent(base) else { return try device(link.address, vfIndex: link.index) }
     return PCIDevice(
       address: link.address, vendorID: pf.vendorID, deviceID: deviceID, subsystemVendorID: nil, subsystemDeviceID: nil,
-      pciClass: pf.pciClass, driver: driver, numaNode: numa, iommuGroup: group, physfn: pf.address, vfIndex: link.index,
-      sriov: nil, upstream: upstream(of: function.path))
+      pciClass: pf.pciClass, driver: driver, numaNode: numa.flatMap { $0 < 0 ? nil : $0 }, iommuGroup: group,
+      physfn: pf.address, vfIndex: link.index, sriov: nil, upstream: Self.upstream(of: real))
   }
 
   /// Every PCI function the kernel lists, sorted.
@@ -234,7 +203,6 @@ public struct Inventory: Sendable {
   }
 
   private func vfs(of pf: PCIAddress, at base: HostPath) throws -> [VFLink] {
-    if base == Layout.device(pf), let functions, let links = Self.vfs(of: pf, functions) { return links }
     let entries = try wrap(pf.description, "cannot list its VFs") { () throws(SysfsError) in try sysfs.list(base) }
     var links: [VFLink] = []
     for name in entries where name.hasPrefix(Layout.virtfnPrefix) {
@@ -247,7 +215,6 @@ public struct Inventory: Sendable {
     return links.sorted { $0.index < $1.index }
   }
 
-  /// `vfs(of:)` through the fd reader; nil when anything is out of the ordinary.
   /// The usual sysfs form of an ID, `0x8086\n`, parsed from its bytes; nil for anything else (the
   /// caller then parses it with `PCIID(parsing:)`, which accepts the other forms too).
   static func sysfsID(_ text: String) -> PCIID? {
@@ -263,27 +230,6 @@ public struct Inventory: Sendable {
       }
       return PCIID(value)
     }
-  }
-
-  private static func vfs(of pf: PCIAddress, _ functions: FunctionDirectories) -> [VFLink]? {
-    guard let function = functions.function(pf.description) else { return nil }
-    var indices: [Int] = []
-    let links = functions.readLinkNames(in: function) { names in
-      // As `vfs(of:)` does: the index from the name, the link read by its canonical name.
-      indices = names.compactMap { name in
-        name.hasPrefix(Layout.virtfnPrefix) ? Int(name.dropFirst(Layout.virtfnPrefix.count)) : nil
-      }
-      return indices.map { Layout.virtfnPrefix + String($0) }
-    }
-    guard let links else { return nil }
-    var result: [VFLink] = []
-    for index in indices {
-      guard case .name(let last)? = links[Layout.virtfnPrefix + String(index)],
-        let address = last.flatMap(PCIAddress.init(strict:))
-      else { return nil }
-      result.append(VFLink(index: index, address: address))
-    }
-    return result.sorted { $0.index < $1.index }
   }
 
   public func iommuGroupID(of address: PCIAddress) throws -> Int? {
@@ -325,9 +271,6 @@ public struct Inventory: Sendable {
   }
 
   private func upstreamBridges(at base: HostPath, of address: PCIAddress) throws -> [PCIAddress] {
-    if base == Layout.device(address), let functions, let function = functions.function(address.description) {
-      return Self.upstream(of: function.path)
-    }
     guard base == Layout.device(address) else { return Self.upstream(of: base) }
     let path = Layout.device(address)
     guard let real = try wrap(address.description, "cannot resolve its sysfs path", { () throws(SysfsError) in try sysfs.readLinkIfPresent(path) }) else {
@@ -363,21 +306,13 @@ public struct Inventory: Sendable {
   /// `netdevs(of:)` for one function.
   public func netdevNames(of address: PCIAddress) -> [String] {
     let valid = { (names: [String]) in names.filter { (try? NetdevName(parsing: $0)) != nil } }
-    if let functions, let function = functions.function(address.description) {
-      switch functions.netNames(in: function) {
-      case .names(let names): return valid(names)
-      case .missing:
-        // Only a bound driver makes child devices (and netdevs): an unbound VF costs one syscall more.
-        if functions.exists("driver", in: function) == false { return [] }
-        if let nested = functions.netdevCandidates(in: function, depth: 1) { return valid(nested.sorted()) }
-      case .unusual: break
-      }
-    }
     guard let base = try? directory(of: address) else { return [] }
     if let names = try? sysfs.list(base.appending("net")) { return valid(names) }
+    // Only a bound driver makes child devices (and netdevs): an unbound VF costs one syscall more.
+    guard sysfs.exists(base.appending("driver")) else { return [] }
     // A child device's net/ (virtio), never another PCI function's (a bridge's children).
     var nested: [String] = []
-    for entry in (try? sysfs.list(base)) ?? [] where PCIAddress(strict: entry) == nil && entry != "net" {
+    for entry in (try? sysfs.subdirectories(base)) ?? [] where PCIAddress(strict: entry) == nil && entry != "net" {
       if let names = try? sysfs.list(base.appending(entry).appending("net")) { nested += names }
     }
     return valid(nested.sorted())
@@ -425,8 +360,8 @@ public struct Inventory: Sendable {
   func linkName(_ attribute: String, at base: HostPath) -> LinkName {
     let path = base.appending(attribute)
     do {
-      guard let target = try sysfs.readLinkIfPresent(path) else { return .absent }
-      guard let last = target.lastComponent else { return .unknown(Unknown(.invalid, "\(attribute) points to the root")) }
+      guard let target = try sysfs.readLinkName(path) else { return .absent }
+      guard let last = target else { return .unknown(Unknown(.invalid, "\(attribute) points to the root")) }
       return .name(last)
     } catch {
       if case .linkEscapesRoot(let target) = error.cause,

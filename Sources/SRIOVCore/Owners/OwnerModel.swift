@@ -1,3 +1,4 @@
+import Synchronization
 /// Which program configures SR-IOV through the file a finding comes from.
 public enum OwnerKind: String, Sendable, CaseIterable, Comparable {
   case systemdLink = "systemd-udevd (.link)"
@@ -119,11 +120,23 @@ public struct OwnerFinding: Hashable, Sendable {
 public struct OwnerDevice: Hashable, Sendable {
   public struct Netdev: Hashable, Sendable {
     public let name: String
-    /// Lowercase `aa:bb:...` from `sys/class/net/NAME/address`; nil when unreadable.
-    public let mac: String?
+    private let address: LazyMAC
+    /// Lowercase `aa:bb:...` from the function's `net/NAME/address`; nil when unreadable. Read on
+    /// first use: only owner files that match by MAC need it, and `show` of a 256-VF PF would
+    /// otherwise read 256 files for a summary line that rarely looks at them.
+    public var mac: String? { address.value }
     public init(name: String, mac: String?) {
       self.name = name
-      self.mac = mac
+      self.address = LazyMAC { mac }
+    }
+    public init(name: String, readingMAC read: @escaping @Sendable () -> String?) {
+      self.name = name
+      self.address = LazyMAC(read)
+    }
+    public static func == (a: Netdev, b: Netdev) -> Bool { a.name == b.name && a.mac == b.mac }
+    public func hash(into hasher: inout Hasher) {
+      hasher.combine(name)
+      hasher.combine(mac)
     }
   }
 
@@ -182,5 +195,20 @@ extension String {
     while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
     while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
     return String(s)
+  }
+}
+
+/// A MAC read at most once, when first asked for (shared by copies of its `Netdev`).
+final class LazyMAC: Sendable {
+  private let read: @Sendable () -> String?
+  private let cache = Mutex<String??>(nil)
+  init(_ read: @escaping @Sendable () -> String?) { self.read = read }
+  var value: String? {
+    cache.withLock { cached in
+      if let known = cached { return known }
+      let value = read()
+      cached = .some(value)
+      return value
+    }
   }
 }

@@ -65,9 +65,10 @@ public struct OwnersReport: Sendable {
     let describe = { (d: PCIDevice, names: [String]) -> OwnerDevice in
       let withMAC: [OwnerDevice.Netdev] = names.map { name in
         // From the function's own net/ (the netdev's home), not through sys/class/net.
-        let mac: String? = (try? sysfs.readValueIfPresent(SysfsLayout.device(d.address).appending("net").appending(name).appending("address")))
-          .flatMap { $0 }.flatMap(normalizedMAC)
-        return OwnerDevice.Netdev(name: name, mac: mac)
+        let path = SysfsLayout.device(d.address).appending("net").appending(name).appending("address")
+        return OwnerDevice.Netdev(name: name) {
+          (try? sysfs.readValueIfPresent(path)).flatMap { $0 }.flatMap(normalizedMAC)
+        }
       }
       return OwnerDevice(address: d.address, pf: pf.address, vfIndex: d.vfIndex, driver: d.driver, vendorID: d.vendorID,
         deviceID: d.deviceID, netdevs: withMAC)

@@ -6,20 +6,22 @@ import SystemPackage
 import Glibc
 #endif
 
-/// The hot path of a read-only pass (`list`, `show`) over PCI function directories: each directory
-/// is located once, opened once, and its attributes are read with `openat`/`readlinkat`/`fstatat`
-/// relative to a directory fd, with no path strings built per attribute and no rooted walk per read.
+/// How a caching `RootedSysfs` (one read-only pass: `list`, `show`) reads PCI function directories:
+/// each directory is located once, opened once, and the entries of
+/// `sys/bus/pci/devices/<function>/` are read with `openat`/`readlinkat`/`fstatat` relative to a
+/// directory fd, with no path strings built per attribute and no rooted walk per read. Callers do
+/// not see it: they ask `RootedSysfs` for paths, and it routes those here (`pciFunction`).
 ///
 /// It answers only the ordinary case and returns nil (or `.unusual`) for anything else: a missing
 /// directory, a symlink where a plain file or directory belongs, an unexpected errno, a link that
-/// would leave the root. The caller then asks `RootedSysfs`, which gives the full answer or the
-/// precise error, so results and messages are the same as without this reader.
+/// would leave the root. `RootedSysfs` then walks the path as for any other file, which gives the
+/// full answer or the precise error, so results and messages are the same either way.
 ///
 /// Why it keeps "nothing outside the root is reachable": every directory it opens was resolved by
 /// `RootedSysfs.realPath` (the rooted walk) and must have no link in it; a function's directory must
 /// be a real directory in that parent's listing; final components are never followed (`O_NOFOLLOW`,
-/// `AT_SYMLINK_NOFOLLOW`, `readlinkat`); link targets are resolved lexically inside the root exactly
-/// as `RootedSysfs.readLinkIfPresent` does.
+/// `AT_SYMLINK_NOFOLLOW`, `readlinkat`); link targets are resolved lexically inside the root by
+/// `HostPath`, the one resolver.
 final class FunctionDirectories: Sendable {
   /// A PCI function whose directory is a real directory inside the root.
   struct Function: Sendable {
@@ -29,6 +31,10 @@ final class FunctionDirectories: Sendable {
     let parentFD: Int32
     /// `<address>/`, prefix of every attribute's path relative to the parent fd.
     let prefix: String
+    /// Index of the parent among the open directories.
+    let parentIndex: Int
+    /// The parent is a sysfs directory (its attributes need no `fstat`: see `cpci_read_sysfs_at`).
+    let onSysfs: Bool
   }
 
   enum Value: Sendable {
@@ -49,6 +55,7 @@ final class FunctionDirectories: Sendable {
     let fd: Int32
     /// Entries that are real directories (d_type), so a path through them follows no link.
     let subdirectories: Set<String>
+    let onSysfs: Bool
   }
 
   private struct State {
@@ -95,12 +102,26 @@ final class FunctionDirectories: Sendable {
       parent = (index, path)
       state.withLock { $0.parentsByTarget[directoryText] = (index, path) }
     }
-    guard let parent, let parentFD = state.withLock({ s -> Int32? in
-      s.directories[parent.index].subdirectories.contains(last) ? s.directories[parent.index].fd : nil
+    guard let parent, let directory = state.withLock({ s -> Directory? in
+      s.directories[parent.index].subdirectories.contains(last) ? s.directories[parent.index] : nil
     }) else { return nil }
-    let function = Function(path: HostPath(components: parent.path.components + [last]), parentFD: parentFD, prefix: last + "/")
+    let function = Function(path: HostPath(components: parent.path.components + [last]), parentFD: directory.fd, prefix: last + "/",
+      parentIndex: parent.index, onSysfs: directory.onSysfs)
     state.withLock { $0.functions[name] = function }
     return function
+  }
+
+  /// Records where a PF's `virtfnN` link leads when it names a sibling (`../0000:3b:02.0`, the form
+  /// the kernel writes): a real subdirectory of the PF's own parent. The kernel links the VF's
+  /// `sys/bus/pci/devices` entry to the same directory, so a listing need not read that link too
+  /// (one syscall per VF).
+  private func noteSibling(_ name: String, of pf: Function) {
+    state.withLock { s in
+      guard s.functions[name] == nil, s.directories[pf.parentIndex].subdirectories.contains(name) else { return }
+      let parent = s.directories[pf.parentIndex]
+      s.functions[name] = Function(path: HostPath(components: parent.path.components + [name]), parentFD: parent.fd,
+        prefix: name + "/", parentIndex: pf.parentIndex, onSysfs: parent.onSysfs)
+    }
   }
 
   /// Whether the attribute exists (without following it); nil when that cannot be told simply.
@@ -113,7 +134,11 @@ final class FunctionDirectories: Sendable {
   func read(_ name: String, in function: Function) -> Value {
     let fd = function.parentFD
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
-      let n = Self.withPath(function.prefix, name) { cpci_read_at(fd, $0, buffer.baseAddress, Int32(buffer.count)) }
+      let n = Self.withPath(function.prefix, name) { path in
+        function.onSysfs
+          ? cpci_read_sysfs_at(fd, path, buffer.baseAddress, Int32(buffer.count))
+          : cpci_read_at(fd, path, buffer.baseAddress, Int32(buffer.count))
+      }
       if n == -2 { return .missing }  // ENOENT
       // A full buffer may not be the whole file: let RootedSysfs read it.
       guard n >= 0, n < Int32(buffer.count) else { return .unusual }
@@ -139,149 +164,35 @@ final class FunctionDirectories: Sendable {
     case unusual
   }
 
-  /// Only the last component of what a link resolves to (`driver`, `iommu_group`): the same as
-  /// `readLink(_:in:)`'s `lastComponent`, including its refusal of targets that leave the root,
-  /// without building the resolved path.
+  /// Only the last component of what a link resolves to (`driver`, `iommu_group`, `virtfnN`), as
+  /// `HostPath.lastComponent(ofLinkTarget:)` gives it, taken from the `readlinkat` buffer when the
+  /// target has sysfs' own shape. A PF's `virtfnN` link also tells where the VF's directory is.
   func readLinkName(_ name: String, in function: Function) -> LinkName {
-    Self.withPath(function.prefix, name) { path in
+    let result: (LinkName, String?) = Self.withPath(function.prefix, name) { path in
       withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
         let n = cpci_readlink_at(function.parentFD, path, buffer.baseAddress, Int32(buffer.count))
-        if n == -2 { return .missing }  // ENOENT
-        guard n > 0, n < Int32(buffer.count) else { return .unusual }
+        if n == -2 { return (.missing, nil) }  // ENOENT
+        guard n > 0, n < Int32(buffer.count) else { return (.unusual, nil) }
         let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: Int(n))
-        // The usual shape: the last name is the answer, no string for the whole target.
-        if let shape = Self.plainShape(bytes), shape.ups <= function.path.components.count {
-          let lastStart = bytes.lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
-          return .name(String(decoding: UnsafeBufferPointer(rebasing: bytes[max(lastStart, shape.namesStart)...]), as: UTF8.self))
+        let sibling = Self.siblingName(bytes)
+        if let last = HostPath.lastNameOfPlainTarget(bytes, depth: function.path.components.count) {
+          return (.name(String(decoding: UnsafeBufferPointer(rebasing: bytes[last]), as: UTF8.self)), sibling)
         }
-        guard let last = Self.lastComponent(of: String(decoding: bytes, as: UTF8.self), from: function.path) else { return .unusual }
-        return .name(last)
+        guard let last = function.path.lastComponent(ofLinkTarget: String(decoding: bytes, as: UTF8.self)) else { return (.unusual, nil) }
+        return (.name(last), sibling)
       }
     }
+    if let sibling = result.1, name.hasPrefix(SysfsLayout.virtfnPrefix) { noteSibling(sibling, of: function) }
+    return result.0
   }
 
-  /// For a link target of the shape sysfs gives (`../../../devices/pci0000:3a/0000:3b:02.0`: `..`
-  /// steps, then names, none of them empty, `.` or `..`): how many `..` steps lead and where the
-  /// names start. nil for any other shape (the general walk handles those).
-  static func plainShape(_ bytes: UnsafeBufferPointer<UInt8>) -> (ups: Int, namesStart: Int)? {
-    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
-    var start = 0
-    while start + 2 < bytes.count && bytes[start] == dot && bytes[start + 1] == dot && bytes[start + 2] == slash { start += 3 }
-    guard start < bytes.count else { return nil }
-    var componentStart = start
-    for index in start...bytes.count where index == bytes.count || bytes[index] == slash {
-      let length = index - componentStart
-      if length == 0 { return nil }
-      if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[componentStart + 1] == dot)) { return nil }
-      componentStart = index + 1
-    }
-    return (start / 3, start)
-  }
-
-  /// The last component (nearest the end) of `base.appendingLinkTarget(target)` that `match` accepts,
-  /// as `.some(nil)` when none does; nil when the target leaves the root. No path is built.
-  static func nearestComponent<T>(
-    of target: String, from base: HostPath, _ matchName: (Substring) -> T?, _ matchBase: (String) -> T?
-  ) -> T?? {
-    let bytes = target.utf8
-    guard bytes.first != UInt8(ascii: "/") else { return nil }
-    if let found = nearestComponentOfPlainTarget(target, from: base, matchName, matchBase) { return found }
-    var depth = base.components.count
-    var names: [Substring] = []
-    var start = bytes.startIndex
-    while start != bytes.endIndex {
-      let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
-      let length: Int = bytes.distance(from: start, to: end)
-      if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[bytes.index(after: start)] == UInt8(ascii: ".") {
-        if !names.isEmpty {
-          names.removeLast()
-        } else {
-          guard depth > 0 else { return nil }
-          depth -= 1
-        }
-      } else if length > 1 || (length == 1 && bytes[start] != UInt8(ascii: ".")) {
-        names.append(target[start..<end])
-      }
-      start = end == bytes.endIndex ? end : bytes.index(after: end)
-    }
-    for name in names.reversed() {
-      if let found = matchName(name) { return .some(found) }
-    }
-    for component in base.components[0..<depth].reversed() {
-      if let found = matchBase(component) { return .some(found) }
-    }
-    return .some(nil)
-  }
-
-  /// `nearestComponent` for the shape sysfs links have (`../../../devices/pci0000:3a/0000:3b:02.0`:
-  /// `..` steps, then names, no `.`, `..` or empty component among them), without collecting the
-  /// components. nil when the target has another shape (the general walk answers) or leaves the root
-  /// (the general walk says so).
-  private static func nearestComponentOfPlainTarget<T>(
-    _ target: String, from base: HostPath, _ matchName: (Substring) -> T?, _ matchBase: (String) -> T?
-  ) -> T??? {
-    var text = target
-    guard let shape = text.withUTF8(plainShape), shape.ups <= base.components.count else { return nil }
-    // Nearest first: the names from the end, then what is left of the base.
-    let bytes = target.utf8
-    let start = bytes.index(bytes.startIndex, offsetBy: shape.namesStart)
-    var end = bytes.endIndex
-    var cursor = bytes.endIndex
-    while cursor != start {
-      let before = bytes.index(before: cursor)
-      if bytes[before] == UInt8(ascii: "/") {
-        if let found = matchName(target[cursor..<end]) { return .some(.some(found)) }
-        end = before
-      }
-      cursor = before
-    }
-    if let found = matchName(target[start..<end]) { return .some(.some(found)) }
-    for component in base.components[0..<(base.components.count - shape.ups)].reversed() {
-      if let found = matchBase(component) { return .some(.some(found)) }
-    }
-    return .some(.some(nil))
-  }
-
-  /// `base.appendingLinkTarget(target)?.lastComponent`, as `.some(nil)` for the root; nil when the
-  /// target leaves the root.
-  static func lastComponent(of target: String, from base: HostPath) -> String?? {
-    nearestComponent(of: target, from: base, { String($0) }, { $0 })
-  }
-
-
-  /// Links in the function's directory, read relative to one fd: `select` picks them from the
-  /// directory's sorted names; each gives the last component of what it resolves to, as
-  /// `readLinkName(_:in:)` does. nil when anything cannot be done this way.
-  func readLinkNames(in function: Function, _ select: ([String]) -> [String]) -> [String: LinkName]? {
-    let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    guard let names = Self.entries(fd)?.map(\.name).sorted() else { return nil }
-    var result: [String: LinkName] = [:]
-    for name in select(names) {
-      switch Self.readLink(fd, name) {
-      case .text(let target):
-        guard let last = Self.lastComponent(of: target, from: function.path) else { return nil }
-        result[name] = .name(last)
-      case .missing: result[name] = .missing
-      case .unusual: return nil
-      }
-    }
-    return result
-  }
-
-  /// Names under `net/` directories in the function's own subtree: `<function>/net/*` and, for
-  /// netdevs of a child device (virtio: `<function>/virtio2/net/eth0`), `net/` directories of its
-  /// real subdirectories down to `depth` levels. Subdirectories named like a PCI address are other
-  /// functions (below a bridge) and are skipped; links are never followed. nil when the directory
-  /// cannot be read this way.
-  func netdevCandidates(in function: Function, depth: Int = 3) -> [String]? {
-    let fd = cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
-    guard fd >= 0 else { return nil }
-    defer { cpci_close_fd(fd) }
-    var names: [String] = []
-    guard Self.collectNetNames(fd, depth: depth, into: &names) else { return nil }
-    return names
+  /// `NAME` of a target `../NAME` (the form of a `virtfnN` link), else nil.
+  private static func siblingName(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    guard bytes.count > 3, bytes[0] == UInt8(ascii: "."), bytes[1] == UInt8(ascii: "."), bytes[2] == UInt8(ascii: "/"),
+      !bytes[3...].contains(UInt8(ascii: "/"))
+    else { return nil }
+    let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[3...]), as: UTF8.self)
+    return name == "." || name == ".." ? nil : name
   }
 
   enum Names: Sendable {
@@ -292,34 +203,17 @@ final class FunctionDirectories: Sendable {
     case unusual
   }
 
-  /// The entries of the function's own `net/` directory: the kernel puts each netdev whose parent
-  /// is this function there (`sys/class/net/<name>` links to it). One open and one read per
-  /// function; `O_NOFOLLOW` in the open, so a link named `net` is `.unusual`.
-  func netNames(in function: Function) -> Names {
-    let fd = Self.withPath(function.prefix, "net") { cpci_open_directory(function.parentFD, $0) }
+  /// The sorted entries of the function's directory (`name` nil) or of its subdirectory `name`
+  /// (`net/`: the kernel puts each netdev whose parent is this function there). One open and one
+  /// read; `O_NOFOLLOW` in the open, so a link where the directory belongs is `.unusual`.
+  func list(_ name: String?, in function: Function, directoriesOnly: Bool = false) -> Names {
+    let fd = name.map { name in Self.withPath(function.prefix, name) { cpci_open_directory(function.parentFD, $0) } }
+      ?? cpci_open_directory(function.parentFD, String(function.prefix.dropLast()))
     if fd == -2 { return .missing }  // ENOENT: no netdev (or not a network function)
     guard fd >= 0 else { return .unusual }
     defer { cpci_close_fd(fd) }
-    guard let entries = Self.entries(fd, shortReadEnds: true) else { return .unusual }
-    return .names(entries.map(\.name).sorted())
-  }
-
-  private static func collectNetNames(_ fd: Int32, depth: Int, into names: inout [String]) -> Bool {
-    guard let entries = entries(fd) else { return false }
-    for entry in entries where entry.isDirectory {
-      let isNet = entry.name == "net"
-      guard isNet || (depth > 0 && PCIAddress(strict: entry.name) == nil) else { continue }
-      let child = cpci_open_directory(fd, entry.name)
-      guard child >= 0 else { return false }
-      defer { cpci_close_fd(child) }
-      if isNet {
-        guard let netdevs = Self.entries(child) else { return false }
-        names.append(contentsOf: netdevs.map(\.name))
-      } else if !collectNetNames(child, depth: depth - 1, into: &names) {
-        return false
-      }
-    }
-    return true
+    guard let entries = Self.entries(fd, shortReadEnds: name != nil) else { return .unusual }
+    return .names(entries.filter { !directoriesOnly || $0.isDirectory }.map(\.name).sorted())
   }
 
   // MARK: directories
@@ -334,7 +228,8 @@ final class FunctionDirectories: Sendable {
       cpci_close_fd(fd)
       return nil
     }
-    let directory = Directory(path: path, fd: fd, subdirectories: Set(entries.filter(\.isDirectory).map(\.name)))
+    let directory = Directory(path: path, fd: fd, subdirectories: Set(entries.filter(\.isDirectory).map(\.name)),
+      onSysfs: cpci_is_sysfs(fd) == 1)
     return state.withLock { s in
       if let raced = s.byPath[path] {
         cpci_close_fd(fd)

@@ -41,6 +41,45 @@ public struct HostPath: Hashable, Sendable, CustomStringConvertible {
     return HostPath(components: resolved)
   }
 
+  /// The last component of `appendingLinkTarget(target)`: `.some(nil)` when that is the root
+  /// itself; nil when the target leaves the root. Links of sysfs' own shape are answered without
+  /// building the path (`lastNameOfPlainTarget`); any other shape is resolved in full.
+  public func lastComponent(ofLinkTarget target: String) -> String?? {
+    var text = target
+    let depth = components.count
+    if let name = text.withUTF8({ bytes in
+      Self.lastNameOfPlainTarget(bytes, depth: depth).map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
+    }) {
+      return .some(name)
+    }
+    guard let resolved = appendingLinkTarget(target) else { return nil }
+    return .some(resolved.lastComponent)
+  }
+
+  /// For a link target of the shape sysfs writes (`../../../devices/pci0000:3a/0000:3b:02.0`: `..`
+  /// steps, then names, none empty, `.` or `..`) from a directory `depth` components deep: where
+  /// the last name is in `bytes`, which is then what `appendingLinkTarget` would end in. nil for
+  /// any other shape, or when the steps climb above the root (the full resolver answers those).
+  static func lastNameOfPlainTarget(_ bytes: UnsafeBufferPointer<UInt8>, depth: Int) -> Range<Int>? {
+    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
+    var start = 0
+    var ups = 0
+    while start + 2 < bytes.count && bytes[start] == dot && bytes[start + 1] == dot && bytes[start + 2] == slash {
+      start += 3
+      ups += 1
+    }
+    guard start < bytes.count, ups <= depth else { return nil }
+    var componentStart = start
+    for index in start...bytes.count where index == bytes.count || bytes[index] == slash {
+      let length = index - componentStart
+      if length == 0 { return nil }
+      if bytes[componentStart] == dot && (length == 1 || (length == 2 && bytes[componentStart + 1] == dot)) { return nil }
+      if index == bytes.count { return componentStart..<index }
+      componentStart = index + 1
+    }
+    return nil
+  }
+
   /// As the kernel would name it on the live host.
   public var description: String { "/" + components.joined(separator: "/") }
 }

@@ -15,6 +15,9 @@ final class ResolutionCache: Sendable {
     var resolved: [HostPath: HostPath] = [:]
     /// Paths known to exist and not to be symlinks (real directories on the way).
     var plain: Set<HostPath> = []
+    /// Paths found missing (`lstat` ENOENT): a report probes many files under absent directories
+    /// (`etc/NetworkManager/...` for owners), and each probe would walk to the missing one again.
+    var missing: Set<HostPath> = []
     /// Link targets by full path (a device's bus link is read by several questions about it).
     var links: [String: String] = [:]
     /// `readLinkIfPresent` results by the link's full path.
@@ -39,6 +42,8 @@ final class ResolutionCache: Sendable {
 
   func resolved(_ path: HostPath) -> HostPath? { state.withLock { $0.resolved[path] } }
   func isPlain(_ path: HostPath) -> Bool { state.withLock { $0.plain.contains(path) } }
+  func isMissing(_ path: HostPath) -> Bool { state.withLock { $0.missing.contains(path) } }
+  func remember(missing path: HostPath) { _ = state.withLock { $0.missing.insert(path) } }
   func remember(_ path: HostPath, as result: HostPath, plain: [HostPath]) {
     state.withLock { s in
       s.resolved[path] = result
@@ -103,8 +108,6 @@ public struct RootedSysfs: Sysfs {
     return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
   }
 
-  /// The directory-fd reader of a caching copy (see `FunctionDirectories`).
-  var functionDirectories: FunctionDirectories? { cache?.functions }
 
   private init(rootPrefix: String, directory: RootDirectory) {
     self.rootPrefix = rootPrefix
@@ -142,7 +145,33 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String {
-    String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+    // A function's attribute on a caching copy: read relative to its directory's fd (one page at
+    // most there; anything longer or out of the ordinary is read below, with the precise error).
+    if limit >= 4096, case let (reader, function, name?)? = pciFunction(path) {
+      switch reader.read(name, in: function) {
+      case .text(let text): return text
+      case .missing: throw notFound(.read, path, function, name)
+      case .unusual: break
+      }
+    }
+    return String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+  }
+
+  /// `sys/bus/pci/devices/<function>` or `.../<function>/<name>` as the directory-fd reader of a
+  /// caching copy knows it (see `FunctionDirectories`); nil: walk the path as for any other file.
+  private func pciFunction(_ path: HostPath) -> (FunctionDirectories, FunctionDirectories.Function, String?)? {
+    guard let reader = cache?.functions else { return nil }
+    let c = path.components
+    guard c.count == 5 || c.count == 6, c[3] == "devices", c[2] == "pci", c[1] == "bus", c[0] == "sys",
+      let function = reader.function(c[4])
+    else { return nil }
+    return (reader, function, c.count == 6 ? c[5] : nil)
+  }
+
+  /// The error the walk gives for a missing entry of a function's directory, without walking.
+  private func notFound(_ operation: SysfsError.Operation, _ path: HostPath, _ function: FunctionDirectories.Function, _ name: String) -> SysfsError {
+    SysfsError(operation, path: rootPrefix.isEmpty ? absolute(path) : absolute(function.path.appending(name)),
+      cause: .errno(.noSuchFileOrDirectory))
   }
 
   /// The bytes of the regular file at `path` (binary files such as `config`, copied by `capture`).
@@ -233,6 +262,14 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? {
+    if let (reader, function, name) = pciFunction(path) {
+      guard let name else { return function.path }  // the bus link itself, as the reader resolved it
+      switch reader.readLink(name, in: function) {
+      case .target(let resolved): return resolved
+      case .missing: return nil
+      case .unusual: break
+      }
+    }
     // The kernel resolves a relative target from the directory that really holds the link, which
     // differs from `path`'s parent when `path` runs through another link (bus/pci/devices/X).
     let full: String
@@ -252,6 +289,17 @@ public struct RootedSysfs: Sysfs {
     }
     cache?.remember(resolvedLink: full, resolved)
     return resolved
+  }
+
+  public func readLinkName(_ path: HostPath) throws(SysfsError) -> String?? {
+    if case let (reader, function, name?)? = pciFunction(path) {
+      switch reader.readLinkName(name, in: function) {
+      case .name(let last): return .some(last)
+      case .missing: return nil
+      case .unusual: break
+      }
+    }
+    return try readLinkIfPresent(path).map(\.lastComponent)
   }
 
   /// The link's target text, or nil when nothing exists there.
@@ -286,6 +334,7 @@ public struct RootedSysfs: Sysfs {
     var pending: [String] = path.components.reversed()  // a stack: next component last
     var hops = 0
     var complete = true  // every component existed
+    var underMissing = false  // a component before this one was missing
     var plain: [HostPath] = []
     while let name = pending.popLast() {
       if name == "." || name.isEmpty { continue }
@@ -294,12 +343,26 @@ public struct RootedSysfs: Sysfs {
           throw SysfsError(.readLink, path: absolute(path), cause: .linkEscapesRoot(path.description))
         }
         resolved = resolved.parent
+        underMissing = false
         continue
       }
       let candidate = resolved.appending(name)
-      let found: Kind = (cache?.isPlain(candidate) ?? false) ? .other : kind(candidate)
+      let found: Kind
+      if underMissing {
+        found = .missing  // below a missing directory nothing exists: no lstat to ask
+      } else if let cache {
+        found = cache.isPlain(candidate) ? .other : cache.isMissing(candidate) ? .missing : kind(candidate)
+        if found == .missing { cache.remember(missing: candidate) }
+      } else {
+        found = kind(candidate)
+      }
       guard found == .symlink else {
-        if found == .missing { complete = false } else if cache != nil { plain.append(candidate) }
+        if found == .missing {
+          complete = false
+          underMissing = true
+        } else if cache != nil {
+          plain.append(candidate)
+        }
         resolved = candidate
         continue
       }
@@ -319,6 +382,13 @@ public struct RootedSysfs: Sysfs {
   }
 
   public func list(_ path: HostPath) throws(SysfsError) -> [String] {
+    if let (reader, function, name) = pciFunction(path) {
+      switch reader.list(name, in: function) {
+      case .names(let names): return names
+      case .missing: if let name { throw notFound(.list, path, function, name) }
+      case .unusual: break
+      }
+    }
     // A directory is listed through its own link too (bus/pci/devices/X), so resolve all of it.
     let full = rootPrefix.isEmpty ? absolute(path) : absolute(try realPath(path))
     guard let dir = opendir(full) else {
@@ -335,7 +405,26 @@ public struct RootedSysfs: Sysfs {
     return names.sorted()
   }
 
+  public func subdirectories(_ path: HostPath) throws(SysfsError) -> [String] {
+    if let (reader, function, name) = pciFunction(path) {
+      switch reader.list(name, in: function, directoriesOnly: true) {
+      case .names(let names): return names
+      case .missing: if let name { throw notFound(.list, path, function, name) }
+      case .unusual: break
+      }
+    }
+    let full = rootPrefix.isEmpty ? absolute(path) : absolute(try realPath(path))
+    return try list(path).filter { name in
+      var info = stat()
+      return lstat(full + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+  }
+
   public func exists(_ path: HostPath) -> Bool {
+    if let (reader, function, name) = pciFunction(path) {
+      guard let name else { return true }
+      if let known = reader.exists(name, in: function) { return known }
+    }
     // Whatever would lead outside the root does not exist in it.
     guard let full = try? inRoot(path, .read) else { return false }
     if let cache, cache.link(full) != nil { return true }  // a link read during this pass

@@ -8,8 +8,13 @@ public protocol Sysfs: Sendable {
   func write(_ value: String, to path: HostPath) throws(SysfsError)
   /// The link's target resolved inside the root; nil when `path` does not exist.
   func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath?
+  /// The last component of what the link at `path` resolves to inside the root (the driver's,
+  /// the group's, the VF's name); nil when nothing is at `path`, `.some(nil)` when it is the root.
+  func readLinkName(_ path: HostPath) throws(SysfsError) -> String??
   /// Entry names of a directory, sorted.
   func list(_ path: HostPath) throws(SysfsError) -> [String]
+  /// The entries of a directory that are directories themselves (not links), sorted.
+  func subdirectories(_ path: HostPath) throws(SysfsError) -> [String]
   /// Whether anything (file, dir or link) exists at `path`, without following a final link.
   func exists(_ path: HostPath) -> Bool
   /// The absolute path on this machine, for messages and for libpci.
@@ -39,6 +44,17 @@ public enum HostFileLimits {
 }
 
 extension Sysfs {
+  public func readLinkName(_ path: HostPath) throws(SysfsError) -> String?? {
+    try readLinkIfPresent(path).map(\.lastComponent)
+  }
+
+  /// Doors without entry kinds: what can be listed and is not a link.
+  public func subdirectories(_ path: HostPath) throws(SysfsError) -> [String] {
+    try list(path).filter { name in
+      (try? readLinkIfPresent(path.appending(name))) == nil && (try? list(path.appending(name))) != nil
+    }
+  }
+
   /// Doors that do not know owners (fakes, in-memory trees) say nothing.
   public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? { nil }
 
