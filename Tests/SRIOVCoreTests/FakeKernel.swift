@@ -71,6 +71,10 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
     }
     return try base.lockFile(path)
   }
+  func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8] { tick(); return try base.readBytes(path, limit: limit) }
+  func realPath(_ path: HostPath) throws(SysfsError) -> HostPath { try base.realPath(path) }
+  func entryMode(_ path: HostPath) -> UInt32? { base.entryMode(path) }
+  func writeRefusal(_ path: HostPath) -> Errno? { base.writeRefusal(path) }
   func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? { tick(); return try base.readLinkIfPresent(path) }
   func list(_ path: HostPath) throws(SysfsError) -> [String] { tick(); return try base.list(path) }
   func exists(_ path: HostPath) -> Bool { tick(); return base.exists(path) }

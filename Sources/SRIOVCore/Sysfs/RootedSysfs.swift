@@ -103,6 +103,8 @@ public struct RootedSysfs: Sysfs {
     return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
   }
 
+  public func forReadOnlyPass() -> any Sysfs { cachingResolutions() }
+
   /// The directory-fd reader of a caching copy (see `FunctionDirectories`).
   var functionDirectories: FunctionDirectories? { cache?.functions }
 
@@ -175,7 +177,7 @@ public struct RootedSysfs: Sysfs {
         let n = Glibc.read(fd, buffer.baseAddress, wanted)
         if n < 0 {
           if errno == EINTR { continue }
-          return Errno(rawValue: errno)
+          return Errno.last
         }
         if n == 0 { return nil }
         if result.count >= limit { return .fileTooLarge }
@@ -260,7 +262,7 @@ public struct RootedSysfs: Sysfs {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink(full, &buffer, buffer.count - 1)
     if n < 0 {
-      let e = Errno(rawValue: Glibc.errno)
+      let e = Errno.last
       if e == .noSuchFileOrDirectory { return nil }
       throw SysfsError(.readLink, path: full, cause: .errno(e))
     }
@@ -322,7 +324,7 @@ public struct RootedSysfs: Sysfs {
     // A directory is listed through its own link too (bus/pci/devices/X), so resolve all of it.
     let full = rootPrefix.isEmpty ? absolute(path) : absolute(try realPath(path))
     guard let dir = opendir(full) else {
-      throw SysfsError(.list, path: full, cause: .errno(Errno(rawValue: Glibc.errno)))
+      throw SysfsError(.list, path: full, cause: .errno(Errno.last))
     }
     defer { closedir(dir) }
     var names: [String] = []
@@ -365,7 +367,7 @@ public final class StagedFile {
 
   /// Puts the file in place (renameat over the target: a reader sees the old or the new, whole).
   public func commit() throws(Errno) {
-    guard renameat(directoryFD, temporary, directoryFD, name) == 0 else { throw Errno(rawValue: errno) }
+    guard renameat(directoryFD, temporary, directoryFD, name) == 0 else { throw Errno.last }
     pending = false
   }
 
@@ -381,6 +383,42 @@ public final class StagedFile {
   }
 }
 
+/// An exclusive `flock` on a lock file the door opened (`Sysfs.lock`), released when the value is
+/// dropped (the kernel also drops it when the process exits).
+public final class HostFileLock: @unchecked Sendable {
+  private let fd: Int32
+  /// The lock file's absolute path, for messages (`fuser PATH`).
+  public let path: String
+
+  /// Takes the lock on `fd`, which it then owns (closed on failure too).
+  init(locking fd: Int32, path: String) throws(SysfsError) {
+    // A lock can be busy for an instant without another sriovctl: a process that forks (a test
+    // runner, an agent embedding SRIOVCore) shares the lock's open file with the child until the
+    // child's exec closes it. Retry for a tenth of a second before calling it taken.
+    var attempts = 0
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let e = Errno.last
+      guard (e == .wouldBlock || e == .interrupted) && attempts < 10 else {
+        close(fd)
+        throw SysfsError(.lock, path: path, cause: .errno(e))
+      }
+      attempts += 1
+      var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+      nanosleep(&pause, nil)
+    }
+    self.fd = fd
+    self.path = path
+  }
+
+  deinit { close(fd) }
+}
+
+extension Sysfs {
+  public func lock(_ path: HostPath) throws(SysfsError) -> HostFileLock {
+    try HostFileLock(locking: try lockFile(path), path: absolute(path))
+  }
+}
+
 extension RootedSysfs {
   /// An `O_PATH` fd of the directory at `path`, resolved inside the root (links in it followed only
   /// where they stay inside); missing directories are created (0755) when `create`.
@@ -391,7 +429,7 @@ extension RootedSysfs {
       throw SysfsError(.list, path: absolute(path), cause: .errno(.noSuchFileOrDirectory))
     }
     var current = fcntl(directory.fd, F_DUPFD_CLOEXEC, 0)
-    guard current >= 0 else { throw SysfsError(.list, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    guard current >= 0 else { throw SysfsError(.list, path: absolute(path), cause: .errno(Errno.last)) }
     var walked = HostPath("")
     for name in resolved.components {
       walked = walked.appending(name)
@@ -399,7 +437,7 @@ extension RootedSysfs {
       var next = walked.components.joined(separator: "/").withCString { hostfile_open_directory(directory.fd, $0, beneath, 1) }
       if next == -ENOENT && create {
         if mkdirat(current, name, 0o755) != 0 && errno != EEXIST {
-          let e = Errno(rawValue: errno)
+          let e = Errno.last
           close(current)
           throw SysfsError(.create, path: absolute(walked), cause: .errno(e))
         }
@@ -417,7 +455,7 @@ extension RootedSysfs {
 
   /// Writes `contents` to a new temporary file beside `path` (created `O_EXCL|O_NOFOLLOW`, fsync'ed);
   /// its directory is created inside the root when missing.
-  public func stage(_ contents: [UInt8], at path: HostPath, mode: mode_t = 0o644) throws(SysfsError) -> StagedFile {
+  public func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile {
     let staged = try stagedName(for: path)
     let fd = hostfile_create_exclusive(staged.directoryFD, staged.temporary, UInt32(mode))
     guard fd >= 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: -fd))) }
@@ -426,10 +464,10 @@ extension RootedSysfs {
     while written < contents.count {
       let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, contents.count - written) }
       if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: n < 0 ? errno : EIO))) }
+      guard n > 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(n < 0 ? Errno.last : .ioError)) }
       written += n
     }
-    guard fsync(fd) == 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    guard fsync(fd) == 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno.last)) }
     return staged
   }
 
@@ -437,7 +475,7 @@ extension RootedSysfs {
   public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile {
     let staged = try stagedName(for: path)
     guard symlinkat(target, staged.directoryFD, staged.temporary) == 0 else {
-      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno.last))
     }
     return staged
   }
@@ -474,7 +512,7 @@ extension RootedSysfs {
     defer { close(fd) }
     if unlinkat(fd, name, 0) == 0 { return true }
     if errno == ENOENT { return false }
-    throw SysfsError(.write(""), path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+    throw SysfsError(.write(""), path: absolute(path), cause: .errno(Errno.last))
   }
 }
 
@@ -490,6 +528,19 @@ extension RootedSysfs {
   public func isExecutable(_ path: HostPath) -> Bool {
     guard let full = try? inRoot(path, .read) else { return false }
     return access(full, X_OK) == 0
+  }
+
+  public func entryMode(_ path: HostPath) -> UInt32? {
+    guard let full = try? inRoot(path, .read) else { return nil }
+    var info = stat()
+    return lstat(full, &info) == 0 ? info.st_mode : nil
+  }
+
+  public func writeRefusal(_ path: HostPath) -> Errno? {
+    // Unknown (left to the write, which has a better message) when the path leads nowhere.
+    guard let full = try? inRoot(path, .write("")) else { return nil }
+    // AT_EACCESS: the effective uid and capabilities, as the write itself would be judged.
+    return faccessat(AT_FDCWD, full, W_OK, AT_EACCESS) == 0 ? nil : Errno.last
   }
 
   public func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 {
