@@ -105,6 +105,7 @@ final class CaptureWalk {
     for address in roles.keys.sorted() { try linkIOMMUUnit(of: address) }
     try copyNetdevs()
     try copyHostFacts()
+    try copyPCIIDs()
     if let vfSettings { try dumpVFSettings(vfSettings) }
   }
 
@@ -307,6 +308,29 @@ final class CaptureWalk {
         try writer.file(parameters.appending(parameter), bytes)
       }
     }
+  }
+
+  /// The source root's pci.ids cut to the captured functions and the class list (`PCIIDsSubset`):
+  /// the capture names them as the source did, and `list` on it needs no libpci. None in the
+  /// source: none in the capture (names then come from libpci's own file, as they did).
+  private func copyPCIIDs() throws {
+    let bytes: [UInt8]
+    do {
+      guard let read = try readPCIIDs() else { return }
+      bytes = read
+    } catch {
+      unreadable.append("\(source.absolute(L.pciIDs)): \(error.causeDescription); not copied")
+      return
+    }
+    let functions = roles.keys.sorted().compactMap { try? inventory.device($0) }.map { d in
+      PCIIDsSubset.Function(vendor: d.vendorID.value, device: d.deviceID.value,
+        subsystem: d.subsystemVendorID.flatMap { v in d.subsystemDeviceID.map { (v.value, $0.value) } })
+    }
+    try writer.file(L.pciIDs, PCIIDsSubset(functions).filter(bytes))
+  }
+
+  private func readPCIIDs() throws(SysfsError) -> [UInt8]? {
+    do { return try source.readBytes(L.pciIDs, limit: HostFileLimits.pciIDs) } catch where error.isNotFound { return nil }
   }
 
   private func dumpVFSettings(_ step: VFSettingsCapture) throws {
