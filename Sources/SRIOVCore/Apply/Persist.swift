@@ -6,7 +6,7 @@ import SystemPackage
 /// SR-IOV units are ordered.
 public struct Persist: Sendable {
   /// The host root to install into (`/`, or an image being prepared), through the door.
-  public let files: any Sysfs
+  public let files: any HostFiles
 
   public static let statePath = HostPath("etc/sriovctl/desired-state.yaml")
   public static let unitPath = HostPath("etc/systemd/system/sriovctl.service")
@@ -179,7 +179,7 @@ public struct Persist: Sendable {
   }
 
   /// Puts back what `committed` replaced (best effort: the rename that failed was the anomaly).
-  private func restore(_ committed: [StagedFile], previous: [HostPath: String?], sysfs: any Sysfs) {
+  private func restore(_ committed: [StagedFile], previous: [HostPath: String?], sysfs: any HostFiles) {
     for file in committed.reversed() {
       if let old = previous[file.path], let old {
         try? sysfs.stage(Array(old.utf8), at: file.path).commit()
@@ -204,7 +204,7 @@ extension DesiredState {
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
     let bytes: [UInt8]
-    do { bytes = try RootedSysfs.readUserFile(path, limit: Persist.maxFileSize) } catch {
+    do { bytes = try RootedHostFiles.readUserFile(path, limit: Persist.maxFileSize) } catch {
       let hint: String = switch error.cause {
       case .errno(.permissionDenied): "run as root (sudo), or make the file readable"
       case .notRegularFile("a directory"): "give the file, not its directory"

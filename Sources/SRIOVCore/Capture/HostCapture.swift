@@ -61,7 +61,7 @@ public enum HostCapture {
 /// One pass over the source root, writing as it goes.
 final class CaptureWalk {
   typealias L = SysfsLayout
-  let source: any Sysfs
+  let source: any HostFiles
   let inventory: Inventory
   let writer: CaptureWriter
   let anonymizer: Anonymizer?
@@ -88,7 +88,7 @@ final class CaptureWalk {
     ("intel-iommu", "cap"), ("intel-iommu", "ecap"), ("intel-iommu", "version"), ("amd-iommu", "cap"), ("amd-iommu", "features"),
   ]
 
-  init(source: any Sysfs, writer: CaptureWriter, anonymizer: Anonymizer?) {
+  init(source: any HostFiles, writer: CaptureWriter, anonymizer: Anonymizer?) {
     self.source = source
     self.inventory = Inventory(sysfs: source)
     self.writer = writer

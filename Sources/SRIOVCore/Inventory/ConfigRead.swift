@@ -29,7 +29,7 @@ struct ConfigReader {
   }
 
   /// The `config` file in `directory` through the door (no final link, no blocking, at most 4096 bytes).
-  private static func configFile(in directory: HostPath, sysfs: any Sysfs) -> BinaryAttribute {
+  private static func configFile(in directory: HostPath, sysfs: any HostFiles) -> BinaryAttribute {
     do {
       return .bytes(try sysfs.readBytes(directory.appending("config"), limit: HostFileLimits.config))
     } catch where error.isNotFound {

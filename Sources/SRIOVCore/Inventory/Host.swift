@@ -1,16 +1,16 @@
 /// The host root, resolved once for every command, the quick `list` path, completion and
 /// `persist`: `--root DIR`, else `SRIOVCTL_ROOT` (when not empty), else `/`. Whether it is the live
-/// host is decided by identity with `/` (device and inode, `RootedSysfs.isLive`), never by its
+/// host is decided by identity with `/` (device and inode, `RootedHostFiles.isLive`), never by its
 /// spelling: `//`, `/./` and a link to `/` are the live host.
 public struct HostRoot: Sendable {
   /// Canonical: `/` for the live host, else the directory as given without trailing slashes.
   public let path: String
   /// The door over it.
-  public let files: RootedSysfs
+  public let files: RootedHostFiles
   public var isLive: Bool { files.isLive }
 
   public init(_ path: String) {
-    files = RootedSysfs(root: path)
+    files = RootedHostFiles(root: path)
     self.path = files.isLive ? "/" : files.rootPrefix
   }
 
@@ -31,7 +31,7 @@ public struct HostRoot: Sendable {
 public struct Host: Sendable {
   /// The root's canonical path (`/` for the live host, however it was spelled).
   public let root: String
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
   /// Whether the root is this machine's own `/` (by identity, however it was spelled: `//`, `/./`):
   /// the live kernel, netlink and privilege apply; otherwise it is a capture or a fixture.
   public let isLive: Bool
@@ -53,8 +53,8 @@ public struct Host: Sendable {
 
   public init(root: String) throws { try self.init(root: HostRoot(root)) }
 
-  /// For tests that bring their own `Sysfs` (a fake kernel over a temporary tree).
-  public init(root: String, sysfs: any Sysfs, isLive: Bool = false) {
+  /// For tests that bring their own `HostFiles` (a fake kernel over a temporary tree).
+  public init(root: String, sysfs: any HostFiles, isLive: Bool = false) {
     self.root = root
     self.sysfs = sysfs
     self.isLive = isLive

@@ -12,7 +12,7 @@ public enum Privileges {
   /// - Parameters:
   ///   - subject: what the error is about (the device).
   ///   - action: what was attempted, e.g. "cannot create VFs".
-  public static func requireWriteAccess(to paths: [HostPath], in sysfs: any Sysfs, subject: String, action: String) throws {
+  public static func requireWriteAccess(to paths: [HostPath], in sysfs: any HostFiles, subject: String, action: String) throws {
     for path in paths where sysfs.exists(path) {
       let full = sysfs.absolute(path)
       // The door's access probe: the kernel judges, as it would judge the write.

@@ -2,7 +2,7 @@ import SystemPackage
 
 /// The only door to the host's files. Paths are inside the host root; implementations decide where
 /// that root is (`/` in production, a fixture or capture in tests).
-public protocol Sysfs: Sendable {
+public protocol HostFiles: Sendable {
   /// The whole content of a regular file of at most `limit` bytes (longer: `.tooLarge`); never
   /// through a final symlink, never blocking, never a FIFO or device node (`.notRegularFile`).
   func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String
@@ -34,7 +34,7 @@ public protocol Sysfs: Sendable {
   var isLive: Bool { get }
   /// A door for one read-only pass over a tree that does not change meanwhile (`list`, `show`,
   /// completion): it may remember what it resolved. Same answers as `self`.
-  func forReadOnlyPass() -> any Sysfs
+  func forReadOnlyPass() -> any HostFiles
   /// The bytes of the regular file at `path` (binary files such as `config`), same rules as `read`.
   func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8]
   /// `path` with every link in it resolved inside the root (an error when one leads out).
@@ -76,13 +76,13 @@ public enum HostFileLimits {
   public static let text = 16 << 20
 }
 
-extension Sysfs {
+extension HostFiles {
   /// Doors that do not know owners (fakes, in-memory trees) say nothing.
   public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? { nil }
 
   // Defaults for fakes and in-memory trees: a tree of text without links, owners or a kernel.
   public var isLive: Bool { false }
-  public func forReadOnlyPass() -> any Sysfs { self }
+  public func forReadOnlyPass() -> any HostFiles { self }
   public func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8] { Array(try read(path, limit: limit).utf8) }
   public func realPath(_ path: HostPath) throws(SysfsError) -> HostPath { path }
   public func entryMode(_ path: HostPath) -> UInt32? {
@@ -158,3 +158,8 @@ func trimmed(_ text: String) -> String {
   while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
   return String(s)
 }
+
+// Deprecated names, kept only so code written against them (other branches) still compiles after
+// the merge: the lead removes them once everything says HostFiles / RootedHostFiles.
+public typealias Sysfs = HostFiles
+public typealias RootedSysfs = RootedHostFiles

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Directories already resolved inside the root during one read-only pass (see
-/// `RootedSysfs.cachingResolutions()`). Holds only results of the rooted walk, and only for paths
+/// `RootedHostFiles.cachingResolutions()`). Holds only results of the rooted walk, and only for paths
 /// whose every component existed, so it can make nothing reachable that the walk would refuse.
 final class ResolutionCache: Sendable {
   struct State {
@@ -48,7 +48,7 @@ final class ResolutionCache: Sendable {
 }
 
 /// The host root's directory, opened once (`O_PATH`) so that every final open is resolved by the
-/// kernel beneath it (see hostfiles.h). Shared by the copies of one `RootedSysfs`.
+/// kernel beneath it (see hostfiles.h). Shared by the copies of one `RootedHostFiles`.
 final class RootDirectory: Sendable {
   /// -1 when the root cannot be opened (then every open fails with the path's own error).
   let fd: Int32
@@ -64,11 +64,11 @@ final class RootDirectory: Sendable {
   deinit { if fd >= 0 { close(fd) } }
 }
 
-/// `Sysfs` over real files below a root directory: the one door to the host's files. It enforces
+/// `HostFiles` over real files below a root directory: the one door to the host's files. It enforces
 /// the root boundary for every caller (docs/robustness.md): every component, the last included,
 /// resolved inside the root; the final open `O_NOFOLLOW|O_NONBLOCK`, beneath the root's fd; only
 /// regular files read or written; reads capped; attributes never created or truncated on open.
-public struct RootedSysfs: Sysfs {
+public struct RootedHostFiles: HostFiles {
   /// Absolute path of the host root, without a trailing slash ("" for the live host `/`).
   public let rootPrefix: String
   /// Set on copies made by `cachingResolutions()`; nil: every call walks the path again.
@@ -97,13 +97,13 @@ public struct RootedSysfs: Sysfs {
   /// A copy that remembers directories it has resolved inside the root (`realPath` of an existing
   /// path), for a read-only pass such as `list` or `show` over a tree that does not change meanwhile.
   /// Results are the same as without it; links are still resolved inside the root, once each.
-  public func cachingResolutions() -> RootedSysfs {
+  public func cachingResolutions() -> RootedHostFiles {
     // The fd reader walks with an uncached copy: it must not hold the cache that holds it.
-    let functions = FunctionDirectories(sysfs: RootedSysfs(rootPrefix: rootPrefix, directory: directory))
-    return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
+    let functions = FunctionDirectories(sysfs: RootedHostFiles(rootPrefix: rootPrefix, directory: directory))
+    return RootedHostFiles(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
   }
 
-  public func forReadOnlyPass() -> any Sysfs { cachingResolutions() }
+  public func forReadOnlyPass() -> any HostFiles { cachingResolutions() }
 
   /// The directory-fd reader of a caching copy (see `FunctionDirectories`).
   var functionDirectories: FunctionDirectories? { cache?.functions }
@@ -383,7 +383,7 @@ public final class StagedFile {
   }
 }
 
-/// An exclusive `flock` on a lock file the door opened (`Sysfs.lock`), released when the value is
+/// An exclusive `flock` on a lock file the door opened (`HostFiles.lock`), released when the value is
 /// dropped (the kernel also drops it when the process exits).
 public final class HostFileLock: @unchecked Sendable {
   private let fd: Int32
@@ -413,13 +413,13 @@ public final class HostFileLock: @unchecked Sendable {
   deinit { close(fd) }
 }
 
-extension Sysfs {
+extension HostFiles {
   public func lock(_ path: HostPath) throws(SysfsError) -> HostFileLock {
     try HostFileLock(locking: try lockFile(path), path: absolute(path))
   }
 }
 
-extension RootedSysfs {
+extension RootedHostFiles {
   /// An `O_PATH` fd of the directory at `path`, resolved inside the root (links in it followed only
   /// where they stay inside); missing directories are created (0755) when `create`.
   public func openDirectory(_ path: HostPath, create: Bool) throws(SysfsError) -> Int32 {
@@ -516,7 +516,7 @@ extension RootedSysfs {
   }
 }
 
-extension RootedSysfs {
+extension RootedHostFiles {
   public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? {
     guard let real = try? realPath(path) else { return nil }
     var info = stat()
