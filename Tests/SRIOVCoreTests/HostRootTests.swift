@@ -72,3 +72,27 @@ struct HostRootTests {
     }
   }
 }
+
+/// The door's own-file operations through the protocol (no downcast): mkdir, atomic replace, symlink.
+@Suite("Host files protocol")
+struct HostFilesProtocolTests {
+  @Test func makesDirectoriesStagesAndLinksInsideTheRoot() throws {
+    try withTempCopy(of: "x710-demo") { root in
+      let files: any HostFiles = HostRoot(root).files
+      try files.makeDirectory(HostPath("etc/sriovctl/a"))
+      var isDirectory: ObjCBool = false
+      #expect(FileManager.default.fileExists(atPath: root + "/etc/sriovctl/a", isDirectory: &isDirectory) && isDirectory.boolValue)
+      try files.stage(Array("x\n".utf8), at: HostPath("etc/sriovctl/a/f")).commit()
+      #expect(try files.read(HostPath("etc/sriovctl/a/f")) == "x\n")
+      try files.stageSymlink("f", at: HostPath("etc/sriovctl/a/l")).commit()
+      #expect(try files.linkText(HostPath("etc/sriovctl/a/l")) == "f")
+      #expect(files.writeRefusal(HostPath("etc/sriovctl/a/f")) == nil)
+      #expect(files.entryMode(HostPath("etc/sriovctl/a/l")).map { $0 & 0o170000 } == 0o120000)
+      #expect(try files.remove(HostPath("etc/sriovctl/a/l")))
+      // A directory that is a link out of the root is refused, not created through.
+      try FileManager.default.createSymbolicLink(atPath: root + "/out", withDestinationPath: "/tmp")
+      #expect(throws: SysfsError.self) { try files.makeDirectory(HostPath("out/sriovctl-should-not-exist")) }
+      #expect(!FileManager.default.fileExists(atPath: "/tmp/sriovctl-should-not-exist"))
+    }
+  }
+}

@@ -53,6 +53,8 @@ public protocol HostFiles: Sendable {
   func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile
   /// A new symlink `path -> target`, staged the same way.
   func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile
+  /// The directory `path` and its missing parents (0755), each created inside the root.
+  func makeDirectory(_ path: HostPath) throws(SysfsError)
   /// The exclusive lock at `path` (file and directory created inside the root when absent), held
   /// until the value is dropped; `.errno(.wouldBlock)` when another process holds it.
   func lock(_ path: HostPath) throws(SysfsError) -> HostFileLock
@@ -94,6 +96,7 @@ extension HostFiles {
   public func remove(_ path: HostPath) throws(SysfsError) -> Bool { throw unsupported(.write(""), path) }
   public func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile { throw unsupported(.create, path) }
   public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile { throw unsupported(.create, path) }
+  public func makeDirectory(_ path: HostPath) throws(SysfsError) { throw unsupported(.create, path) }
   public func writeRefusal(_ path: HostPath) -> Errno? { nil }
   public func isExecutable(_ path: HostPath) -> Bool { false }
 

@@ -471,6 +471,10 @@ extension RootedHostFiles {
     return staged
   }
 
+  public func makeDirectory(_ path: HostPath) throws(SysfsError) {
+    close(try openDirectory(path, create: true))
+  }
+
   /// A new symlink `path -> target` under a temporary name beside `path`.
   public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile {
     let staged = try stagedName(for: path)
