@@ -79,8 +79,8 @@ struct PersistState: ParsableCommand {
 
   func run() throws {
     let (state, text) = try DesiredState.load(path: file)
-    let root = HostRoot.path(option: global.root, environment: Process.environment)
-    let owners = try OwnersPlan.make(state, sysfs: RootedSysfs(root: root))
+    let root = global.hostRoot(environment: Process.environment)
+    let owners = try OwnersPlan.make(state, sysfs: root.files)
     if !force, let refusal = owners.refusal() { throw refusal }
     var outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun, extra: owners.extra)
     outcome.warnings = owners.warnings

@@ -6,7 +6,7 @@ extension CompletionKind {
   /// command takes them), from the root given with `--root` or `SRIOVCTL_ROOT` on that line.
   static func devices(_ scope: CompletionCandidates.Scope) -> CompletionKind {
     .custom { words, _, prefix in
-      let root = CompletionCandidates.root(words: words, environment: Process.environment)
+      let root = HostRoot(CompletionCandidates.root(words: words, environment: Process.environment))
       return CompletionCandidates(root: root).candidates(scope, prefix: prefix)
     }
   }

@@ -11,12 +11,17 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "Print JSON (schema_version 1) instead of a table.")
   var json = false
 
-  /// `--root`, else `SRIOVCTL_ROOT`, else `/`.
+  /// The host root, resolved once: `--root`, else `SRIOVCTL_ROOT`, else `/` (live by identity).
+  func hostRoot(environment: [String: String]) -> HostRoot {
+    HostRoot(option: root, environment: environment)
+  }
+
   func host(environment: [String: String]) throws -> Host {
     try Self.host(root: root, environment: environment)
   }
 
+  /// Also for `QuickList`, which has `--root` without the parser.
   static func host(root: String?, environment: [String: String]) throws -> Host {
-    try Host(root: HostRoot.path(option: root, environment: environment))
+    try Host(root: HostRoot(option: root, environment: environment))
   }
 }

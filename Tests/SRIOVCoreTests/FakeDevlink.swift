@@ -19,7 +19,7 @@ final class FakeDevlink: DevlinkControl, @unchecked Sendable {
   private let mutex = NSLock()
   private var state: [DevlinkHandle: EswitchQuery]
   private var log: [String] = []
-  let sysfs: any Sysfs
+  let sysfs: any HostFiles
   var rules: [DevlinkHandle: Rule] = [:]
   /// The next `setEswitch` fails with this (then works).
   var failNextSet: (any Error)?
@@ -28,7 +28,7 @@ final class FakeDevlink: DevlinkControl, @unchecked Sendable {
   /// VF count of a non-PCI handle (netdevsim).
   var otherBusVFs: [DevlinkHandle: Int] = [:]
 
-  init(sysfs: any Sysfs, _ state: [DevlinkHandle: EswitchQuery]) {
+  init(sysfs: any HostFiles, _ state: [DevlinkHandle: EswitchQuery]) {
     self.sysfs = sysfs
     self.state = state
   }

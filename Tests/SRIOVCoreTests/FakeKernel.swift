@@ -3,12 +3,12 @@ import SRIOVCore
 import SystemPackage
 import Testing
 
-/// A test double for the kernel's sysfs write side: a `RootedSysfs` over a private copy of a fixture
+/// A test double for the kernel's sysfs write side: a `RootedHostFiles` over a private copy of a fixture
 /// (symlinks kept as symlinks) that, like `drivers/pci/iov.c` and `pci-driver.c`, enforces the rules on
 /// `sriov_numvfs`, `driver_override`, `drivers_probe` and `drivers/<d>/unbind` writes and
 /// materialises or removes VF directories, `virtfnN`/`physfn` links, IOMMU groups and driver links the
 /// way the fixtures lay them out. Every write attempt lands in `log`, in order.
-final class FakeKernel: Sysfs, @unchecked Sendable {
+final class FakeKernel: HostFiles, @unchecked Sendable {
   struct Write: Equatable, CustomStringConvertible {
     let path: String
     let value: String
@@ -20,7 +20,7 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
   let tempDir: String
   /// The host root (the copy of the scenario).
   let root: String
-  let base: RootedSysfs
+  let base: RootedHostFiles
   private let mutex = NSLock()
   private var writes: [Write] = []
   private var pendingPolls = 0
@@ -56,12 +56,12 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
     try p.run()
     p.waitUntilExit()
     try #require(p.terminationStatus == 0, "cp -a \(scenario) failed")
-    base = RootedSysfs(root: root)
+    base = RootedHostFiles(root: root)
   }
 
   func remove() { try? FileManager.default.removeItem(atPath: tempDir) }
 
-  // MARK: Sysfs
+  // MARK: HostFiles
 
   func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String { tick(); return try base.read(path, limit: limit) }
   func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError) { try base.vouch(path, as: libraryPath, limit: limit) }
@@ -71,6 +71,10 @@ final class FakeKernel: Sysfs, @unchecked Sendable {
     }
     return try base.lockFile(path)
   }
+  func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8] { tick(); return try base.readBytes(path, limit: limit) }
+  func realPath(_ path: HostPath) throws(SysfsError) -> HostPath { try base.realPath(path) }
+  func entryMode(_ path: HostPath) -> UInt32? { base.entryMode(path) }
+  func writeRefusal(_ path: HostPath) -> Errno? { base.writeRefusal(path) }
   func readLinkIfPresent(_ path: HostPath) throws(SysfsError) -> HostPath? { tick(); return try base.readLinkIfPresent(path) }
   func list(_ path: HostPath) throws(SysfsError) -> [String] { tick(); return try base.list(path) }
   func exists(_ path: HostPath) -> Bool { tick(); return base.exists(path) }

@@ -425,7 +425,7 @@ struct HostileRootTests {
     try "[connection]\n".write(toFile: dir + "/a.nmconnection", atomically: false, encoding: .utf8)
     chmod(dir + "/a.nmconnection", 0o600)
     try scene.link(dir + "/out.nmconnection", to: scene.outside + "/secret")
-    let modes = HostFileModes(sysfs: RootedSysfs(root: scene.root))
+    let modes = HostFileModes(sysfs: RootedHostFiles(root: scene.root))
     let mode = try #require(modes.mode(of: HostPath("etc/NetworkManager/system-connections/a.nmconnection")))
     #expect(mode.uid == geteuid())
     #expect(mode.mode & 0o7777 == 0o600)
@@ -439,16 +439,16 @@ struct HostileRootTests {
 
   @Test(arguments: ["/", "//", "/./", "/.", "///"])
   func everySpellingOfSlashIsTheLiveHost(_ root: String) {
-    #expect(RootedSysfs(root: root).isLive)
-    #expect(RootedSysfs(root: root).rootPrefix == "")
+    #expect(RootedHostFiles(root: root).isLive)
+    #expect(RootedHostFiles(root: root).rootPrefix == "")
   }
 
   @Test func aCopyIsNotLive() throws {
     try withTempCopy(of: "x710-demo") { root in
-      #expect(!RootedSysfs(root: root).isLive)
+      #expect(!RootedHostFiles(root: root).isLive)
       let host = try Host(root: root)
       #expect(!host.isLive)
-      #expect(!RootedSysfs(root: root + "/.").isLive)
+      #expect(!RootedHostFiles(root: root + "/.").isLive)
     }
   }
 }

@@ -285,7 +285,7 @@ struct NetlinkReplyTests {
 
   @Test func liveControlOverReplay() throws {
     // ifindex from the fixture's sys/class/net/enp59s0f0/ifindex (3); the reply must be about it.
-    let sysfs = RootedSysfs(root: fixtureRoot("x710-demo"))
+    let sysfs = RootedHostFiles(root: fixtureRoot("x710-demo"))
     let transport = ReplayTransport([linkReply(seq: 1, ifindex: 3, numVFs: 4, vfs: [0, 1, 2, 3]).encoded()])
     let control = NetlinkVFSettings(sysfs: sysfs) { transport }
     let settings = try control.read(pf: try NetdevName(parsing: "enp59s0f0"))

@@ -63,7 +63,7 @@ struct OwnersMatchingTests {
     netdevs: [OwnerDevice.Netdev(name: "enp59s0f0", mac: "3c:fd:fe:3b:00:00")])
   static let pf = OwnerPF(device: pf0, vfs: [], numVFs: 4, totalVFs: 64)
 
-  func withRoot(_ files: [String: String], links: [String: String] = [:], _ body: (RootedSysfs) throws -> Void) throws {
+  func withRoot(_ files: [String: String], links: [String: String] = [:], _ body: (RootedHostFiles) throws -> Void) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("owners-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
     for (rel, text) in files {
@@ -76,10 +76,10 @@ struct OwnersMatchingTests {
       try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
     }
-    try body(RootedSysfs(root: dir))
+    try body(RootedHostFiles(root: dir))
   }
 
-  func owners(_ sysfs: RootedSysfs) -> [OwnerFinding] {
+  func owners(_ sysfs: RootedHostFiles) -> [OwnerFinding] {
     OwnersReport.build(sysfs: sysfs, pfs: [Self.pf]).findings
   }
 

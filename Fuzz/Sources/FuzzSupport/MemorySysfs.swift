@@ -3,7 +3,7 @@ import SystemPackage
 
 /// An in-memory host root with kernel-like link semantics (relative targets resolved from the
 /// directory that holds the link, never leaving the root), so fuzzed trees cost no file I/O.
-public final class MemorySysfs: Sysfs, @unchecked Sendable {
+public final class MemorySysfs: HostFiles, @unchecked Sendable {
   enum Node { case directory, file(String), link(String) }
   private var nodes: [[String]: Node] = [[]: .directory]
 

@@ -1,16 +1,12 @@
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `persist`: installs a desired-state file and a systemd unit that applies it at boot, after udev
 /// has settled (the PF drivers are bound) and before `network-pre.target` (before networkd,
 /// NetworkManager or ifupdown configure the VFs' interfaces), the way netplan's and rdma-core's
 /// SR-IOV units are ordered.
 public struct Persist: Sendable {
-  /// The host root to install into (`/`, or an image being prepared).
-  public let root: String
+  /// The host root to install into (`/`, or an image being prepared), through the door.
+  public let files: any HostFiles
 
   public static let statePath = HostPath("etc/sriovctl/desired-state.yaml")
   public static let unitPath = HostPath("etc/systemd/system/sriovctl.service")
@@ -55,7 +51,8 @@ public struct Persist: Sendable {
   /// The largest desired-state file read (the parser's own cap).
   static let maxFileSize = DesiredState.maxFileBytes
 
-  public init(root: String) { self.root = root }
+  public init(root: HostRoot) { files = root.files }
+  public init(root: String) { self.init(root: HostRoot(root)) }
 
   /// One file or link `persist` puts in place.
   public struct Item: Sendable {
@@ -116,7 +113,7 @@ public struct Persist: Sendable {
   /// `extra`: more files to put in place (`nil` content: remove the file if it is there), such as
   /// the NetworkManager udev rule (`NMUnmanagedRule`).
   public func install(stateText: String, dryRun: Bool, extra: [(HostPath, String?)] = []) throws -> Outcome {
-    let sysfs = RootedSysfs(root: root)
+    let sysfs = files
     let lock = dryRun ? nil : try HostLock.acquire(sysfs)
     defer { withExtendedLifetime(lock) {} }
     let target = "/" + Self.unitPath.components.joined(separator: "/")
@@ -182,7 +179,7 @@ public struct Persist: Sendable {
   }
 
   /// Puts back what `committed` replaced (best effort: the rename that failed was the anomaly).
-  private func restore(_ committed: [StagedFile], previous: [HostPath: String?], sysfs: RootedSysfs) {
+  private func restore(_ committed: [StagedFile], previous: [HostPath: String?], sysfs: any HostFiles) {
     for file in committed.reversed() {
       if let old = previous[file.path], let old {
         try? sysfs.stage(Array(old.utf8), at: file.path).commit()
@@ -196,9 +193,9 @@ public struct Persist: Sendable {
     let e = error.errno
     let hint: String = switch e {
     case .permissionDenied?, .notPermitted?, .readOnlyFileSystem?: "run as root (sudo)"
-    default: "remove or fix what is at \(RootedSysfs(root: root).absolute(path)); persist writes only plain files and its own link there"
+    default: "remove or fix what is at \(files.absolute(path)); persist writes only plain files and its own link there"
     }
-    return SRIOVError(RootedSysfs(root: root).absolute(path), "\(attempt): \(error)", hint: hint)
+    return SRIOVError(files.absolute(path), "\(attempt): \(error)", hint: hint)
   }
 }
 
@@ -207,7 +204,7 @@ extension DesiredState {
   /// describes the host, it is not part of it).
   public static func load(path: String) throws -> (state: DesiredState, text: String) {
     let bytes: [UInt8]
-    do { bytes = try RootedSysfs.readUserFile(path, limit: Persist.maxFileSize) } catch {
+    do { bytes = try RootedHostFiles.readUserFile(path, limit: Persist.maxFileSize) } catch {
       let hint: String = switch error.cause {
       case .errno(.permissionDenied): "run as root (sudo), or make the file readable"
       case .notRegularFile("a directory"): "give the file, not its directory"

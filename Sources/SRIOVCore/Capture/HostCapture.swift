@@ -1,9 +1,5 @@
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The netlink step of a capture: where VF settings come from and how the dump is written
 /// (`ROOT/sriovctl/vf-settings.json`). Injected so a capture works without netlink (tests, no
 /// netdev) and so the dump format stays with the netlink code.
@@ -42,9 +38,7 @@ public enum HostCapture {
   public static let manifestPath = HostPath("sriovctl/capture.json")
 
   public static func capture(host: Host, into destination: String, options: CaptureOptions = CaptureOptions()) throws -> CaptureReport {
-    guard let source = host.sysfs as? RootedSysfs else {
-      throw SRIOVError(host.root, "cannot capture it: not a directory tree", hint: "capture reads a real host root")
-    }
+    let source = host.sysfs
     let writer = try CaptureWriter(destination: destination)
     do {
       let walk = CaptureWalk(source: source, writer: writer, anonymizer: options.anonymize ? Anonymizer() : nil)
@@ -67,7 +61,7 @@ public enum HostCapture {
 /// One pass over the source root, writing as it goes.
 final class CaptureWalk {
   typealias L = SysfsLayout
-  let source: RootedSysfs
+  let source: any HostFiles
   let inventory: Inventory
   let writer: CaptureWriter
   let anonymizer: Anonymizer?
@@ -94,7 +88,7 @@ final class CaptureWalk {
     ("intel-iommu", "cap"), ("intel-iommu", "ecap"), ("intel-iommu", "version"), ("amd-iommu", "cap"), ("amd-iommu", "features"),
   ]
 
-  init(source: RootedSysfs, writer: CaptureWriter, anonymizer: Anonymizer?) {
+  init(source: any HostFiles, writer: CaptureWriter, anonymizer: Anonymizer?) {
     self.source = source
     self.inventory = Inventory(sysfs: source)
     self.writer = writer
@@ -111,6 +105,7 @@ final class CaptureWalk {
     for address in roles.keys.sorted() { try linkIOMMUUnit(of: address) }
     try copyNetdevs()
     try copyHostFacts()
+    try copyPCIIDs()
     if let vfSettings { try dumpVFSettings(vfSettings) }
   }
 
@@ -315,6 +310,29 @@ final class CaptureWalk {
     }
   }
 
+  /// The source root's pci.ids cut to the captured functions and the class list (`PCIIDsSubset`):
+  /// the capture names them as the source did, and `list` on it needs no libpci. None in the
+  /// source: none in the capture (names then come from libpci's own file, as they did).
+  private func copyPCIIDs() throws {
+    let bytes: [UInt8]
+    do {
+      guard let read = try readPCIIDs() else { return }
+      bytes = read
+    } catch {
+      unreadable.append("\(source.absolute(L.pciIDs)): \(error.causeDescription); not copied")
+      return
+    }
+    let functions = roles.keys.sorted().compactMap { try? inventory.device($0) }.map { d in
+      PCIIDsSubset.Function(vendor: d.vendorID.value, device: d.deviceID.value,
+        subsystem: d.subsystemVendorID.flatMap { v in d.subsystemDeviceID.map { (v.value, $0.value) } })
+    }
+    try writer.file(L.pciIDs, PCIIDsSubset(functions).filter(bytes))
+  }
+
+  private func readPCIIDs() throws(SysfsError) -> [UInt8]? {
+    do { return try source.readBytes(L.pciIDs, limit: HostFileLimits.pciIDs) } catch where error.isNotFound { return nil }
+  }
+
   private func dumpVFSettings(_ step: VFSettingsCapture) throws {
     var dump: [String: PFVFSettings] = [:]
     let pfs: [PCIAddress] = roles.filter { $0.value == .pf }.map(\.key).sorted()
@@ -343,35 +361,33 @@ final class CaptureWalk {
 
   /// What `name` in the resolved directory `dir` is, without following it.
   func kind(_ dir: HostPath, _ name: String) -> Kind {
-    guard let real = try? source.realPath(dir) else { return .missing }
-    var info = stat()
-    guard lstat(source.absolute(real.appending(name)), &info) == 0 else { return .missing }
-    let type: mode_t = info.st_mode & mode_t(S_IFMT)
-    if type == mode_t(S_IFREG) { return .file }
-    if type == mode_t(S_IFLNK) { return .link }
-    if type == mode_t(S_IFDIR) { return .directory }
-    return .other
+    guard let mode = source.entryMode(dir.appending(name)) else { return .missing }
+    switch mode & 0o170000 {
+    case 0o100000: return .file
+    case 0o120000: return .link
+    case 0o040000: return .directory
+    default: return .other
+    }
   }
 
   /// Records an allow-listed entry that is not what it should be, and why it is not in the capture.
   private func notCopied(_ dir: HostPath, _ name: String, _ found: Kind, expected: String) {
     guard found != .missing, let real = try? source.realPath(dir) else { return }
     let full = source.absolute(real.appending(name))
-    unreadable.append("\(full): \(Self.describe(full)) where \(expected) belongs; not copied")
+    unreadable.append("\(full): \(describe(real.appending(name))) where \(expected) belongs; not copied")
   }
 
   /// What kind of entry `path` is, in words (not following a link).
-  static func describe(_ path: String) -> String {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return "an entry that cannot be examined" }
-    switch info.st_mode & mode_t(S_IFMT) {
-    case mode_t(S_IFREG): return "a regular file"
-    case mode_t(S_IFDIR): return "a directory"
-    case mode_t(S_IFLNK): return "a link"
-    case mode_t(S_IFIFO): return "a FIFO"
-    case mode_t(S_IFSOCK): return "a socket"
-    case mode_t(S_IFCHR): return "a character device"
-    case mode_t(S_IFBLK): return "a block device"
+  func describe(_ path: HostPath) -> String {
+    guard let mode = source.entryMode(path) else { return "an entry that cannot be examined" }
+    switch mode & 0o170000 {
+    case 0o100000: return "a regular file"
+    case 0o040000: return "a directory"
+    case 0o120000: return "a link"
+    case 0o010000: return "a FIFO"
+    case 0o140000: return "a socket"
+    case 0o020000: return "a character device"
+    case 0o060000: return "a block device"
     default: return "an entry of unknown type"
     }
   }
@@ -395,33 +411,21 @@ final class CaptureWalk {
     let found = kind(real, name)
     if found == .missing { return nil }
     guard found == .file else {
-      unreadable.append("\(full): \(Self.describe(full)) where a regular file belongs; not copied")
+      unreadable.append("\(full): \(describe(real.appending(name))) where a regular file belongs; not copied")
       return nil
     }
+    // The door checks again on the open file (the entry may have been replaced in between) and
+    // reads at most the cap.
     do {
-      let fd = try FileDescriptor.open(full, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
-      defer { try? fd.close() }
-      // And checked again on the open file: the entry may have been replaced in between.
-      var info = stat()
-      guard fstat(fd.rawValue, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
-        unreadable.append("\(full): not a regular file once opened; not copied")
-        return nil
-      }
-      var result: [UInt8] = []
-      var buffer = [UInt8](repeating: 0, count: 4096)
-      while true {
-        let count = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-        if count == 0 { return result }
-        result.append(contentsOf: buffer[0..<count])
-        if result.count > Self.fileCap {
-          unreadable.append("\(full): larger than \(Self.fileCap) bytes (not an attribute); not copied")
-          return nil
-        }
-      }
-    } catch Errno.noSuchFileOrDirectory {
+      return try source.readBytes(real.appending(name), limit: Self.fileCap)
+    } catch where error.isNotFound {
       return nil
     } catch {
-      unreadable.append("\(full): \(error); not copied")
+      switch error.cause {
+      case .tooLarge: unreadable.append("\(full): larger than \(Self.fileCap) bytes (not an attribute); not copied")
+      case .notRegularFile: unreadable.append("\(full): not a regular file once opened; not copied")
+      default: unreadable.append("\(full): \(error.causeDescription); not copied")
+      }
       return nil
     }
   }

@@ -17,7 +17,8 @@ public struct CompletionCandidates: Sendable {
 
   /// Candidates read from a host root directory (`/` in production).
   /// A read-only pass over a tree that does not change meanwhile: resolutions are cached.
-  public init(root: String) { self.init(inventory: Inventory(sysfs: RootedSysfs(root: root).cachingResolutions())) }
+  public init(root: HostRoot) { self.init(inventory: Inventory(sysfs: root.files.forReadOnlyPass())) }
+  public init(root: String) { self.init(root: HostRoot(root)) }
 
   /// The host root a completion request is about: `--root DIR` / `--root=DIR` among the words typed
   /// so far, else `SRIOVCTL_ROOT`, else `/` (the same order the commands use).

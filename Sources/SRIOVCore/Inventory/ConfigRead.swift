@@ -20,12 +20,23 @@ struct ConfigReader {
     }
     // The file itself, when libpci could not tell the whole story (never on a healthy live host).
     var file: BinaryAttribute? = nil
-    if let rooted = sysfs as? RootedSysfs, space == nil || (!live && space!.readableSize < 4096) {
-      file = BinaryAttribute.read("config", in: base, sysfs: rooted)
+    if space == nil || (!live && space!.readableSize < 4096) {
+      file = Self.configFile(in: base, sysfs: sysfs)
     }
     if space == nil, case .bytes(let bytes)? = file, bytes.count >= 64 { space = ConfigSpace(bytes: bytes) }
     return Self.classify(
       space: space, file: file, libpciFailure: failure, identity: identity(at: base), isLive: live)
+  }
+
+  /// The `config` file in `directory` through the door (no final link, no blocking, at most 4096 bytes).
+  private static func configFile(in directory: HostPath, sysfs: any HostFiles) -> BinaryAttribute {
+    do {
+      return .bytes(try sysfs.readBytes(directory.appending("config"), limit: HostFileLimits.config))
+    } catch where error.isNotFound {
+      return .missing
+    } catch {
+      return .failed("config: \(error.causeDescription)")
+    }
   }
 
   /// The IDs sysfs gives (to catch a garbled config) and whether the function is a VF (whose

@@ -108,8 +108,5 @@ public struct DeviceReport: Sendable {
 extension Host {
   /// The sysfs to read through for one read-only report: on a rooted tree, one that resolves each
   /// directory inside the root once instead of once per attribute.
-  var readingSysfs: any Sysfs {
-    if let rooted = sysfs as? RootedSysfs { return rooted.cachingResolutions() }
-    return sysfs
-  }
+  var readingSysfs: any HostFiles { sysfs.forReadOnlyPass() }
 }

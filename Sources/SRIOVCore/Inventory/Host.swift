@@ -1,7 +1,25 @@
-/// Where the host root comes from, decided in one place for every command, the quick `list` path
-/// and shell completion: `--root DIR`, else `SRIOVCTL_ROOT` (when not empty), else `/`. Whether it
-/// is the live host is decided by identity with `/` (`RootedSysfs.isLive`), never by its spelling.
-public enum HostRoot {
+/// The host root, resolved once for every command, the quick `list` path, completion and
+/// `persist`: `--root DIR`, else `SRIOVCTL_ROOT` (when not empty), else `/`. Whether it is the live
+/// host is decided by identity with `/` (device and inode, `RootedHostFiles.isLive`), never by its
+/// spelling: `//`, `/./` and a link to `/` are the live host.
+public struct HostRoot: Sendable {
+  /// Canonical: `/` for the live host, else the directory as given without trailing slashes.
+  public let path: String
+  /// The door over it.
+  public let files: RootedHostFiles
+  public var isLive: Bool { files.isLive }
+
+  public init(_ path: String) {
+    files = RootedHostFiles(root: path)
+    self.path = files.isLive ? "/" : files.rootPrefix
+  }
+
+  /// `--root` (`option`), else `SRIOVCTL_ROOT`, else `/`.
+  public init(option: String?, environment: [String: String]) {
+    self.init(Self.path(option: option, environment: environment))
+  }
+
+  /// The root as spelled, before resolving (`--root`, else `SRIOVCTL_ROOT`, else `/`).
   public static func path(option: String?, environment: [String: String]) -> String {
     if let option { return option }
     if let fromEnvironment = environment["SRIOVCTL_ROOT"], !fromEnvironment.isEmpty { return fromEnvironment }
@@ -11,31 +29,32 @@ public enum HostRoot {
 
 /// The one composition root: a host root directory and what reads it.
 public struct Host: Sendable {
-  /// The root as the user gave it (`/` in production).
+  /// The root's canonical path (`/` for the live host, however it was spelled).
   public let root: String
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
   /// Whether the root is this machine's own `/` (by identity, however it was spelled: `//`, `/./`):
   /// the live kernel, netlink and privilege apply; otherwise it is a capture or a fixture.
   public let isLive: Bool
   public var inventory: Inventory { Inventory(sysfs: sysfs) }
 
   /// Checks that `root` is a usable host root before anything reads it.
-  public init(root: String) throws {
-    let sysfs = RootedSysfs(root: root)
-    let rootPath = sysfs.rootPrefix.isEmpty ? "/" : sysfs.rootPrefix
-    guard sysfs.isLive || sysfs.exists(HostPath("")) else {
-      throw SRIOVError(rootPath, "cannot use it as the host root: no such directory",
+  public init(root: HostRoot) throws {
+    let sysfs = root.files
+    guard root.isLive || sysfs.exists(HostPath("")) else {
+      throw SRIOVError(root.path, "cannot use it as the host root: no such directory",
         hint: "pass a directory that contains sys/ (a capture or a fixture), or omit --root to use this host")
     }
     guard sysfs.exists(SysfsLayout.pciDevices) else {
-      throw SRIOVError(rootPath, "cannot use it as the host root: \(sysfs.absolute(SysfsLayout.pciDevices)) does not exist",
+      throw SRIOVError(root.path, "cannot use it as the host root: \(sysfs.absolute(SysfsLayout.pciDevices)) does not exist",
         hint: "is sysfs mounted? --root must name a directory with sys/bus/pci (a capture or a fixture)")
     }
-    self.init(root: root, sysfs: sysfs, isLive: sysfs.isLive)
+    self.init(root: root.path, sysfs: sysfs, isLive: root.isLive)
   }
 
-  /// For tests that bring their own `Sysfs` (a fake kernel over a temporary tree).
-  public init(root: String, sysfs: any Sysfs, isLive: Bool = false) {
+  public init(root: String) throws { try self.init(root: HostRoot(root)) }
+
+  /// For tests that bring their own `HostFiles` (a fake kernel over a temporary tree).
+  public init(root: String, sysfs: any HostFiles, isLive: Bool = false) {
     self.root = root
     self.sysfs = sysfs
     self.isLive = isLive

@@ -344,7 +344,7 @@ public struct Inventory: Sendable {
 
   /// Whether this root is the running host (`/`): then a refusal is about privilege, not about a
   /// capture that lacks something.
-  public var isLive: Bool { (sysfs as? RootedSysfs)?.rootPrefix.isEmpty ?? false }
+  public var isLive: Bool { sysfs.isLive }
 
   enum LinkName {
     /// No link: the fact is absent (unbound, no IOMMU, not a VF).

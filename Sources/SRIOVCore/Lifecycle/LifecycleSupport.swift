@@ -29,51 +29,33 @@ public struct MonotonicClock: LifecycleClock {
     let nanos: Double = (seconds - whole) * 1_000_000_000
     var request = timespec(tv_sec: Int(whole), tv_nsec: Int(nanos))
     var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && Glibc.errno == EINTR { request = remaining }
+    while nanosleep(&request, &remaining) != 0 && Errno.last == .interrupted { request = remaining }
   }
 }
 
-/// An exclusive `flock` on `<root>/run/sriovctl.lock`, held while a command changes the host.
+/// The exclusive lock `<root>/run/sriovctl.lock`, held while a command changes the host.
 /// Released when the value is dropped (the kernel also drops it when the process exits).
 public final class HostLock: @unchecked Sendable {
-  private let fd: Int32
-  public let path: String
+  private let held: HostFileLock
+  public var path: String { held.path }
 
-  private init(fd: Int32, path: String) {
-    self.fd = fd
-    self.path = path
-  }
-
-  deinit { close(fd) }
+  private init(_ held: HostFileLock) { self.held = held }
 
   /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed (inside
   /// the root: a `run` or lock file that is a link, a FIFO or a hard link is refused). Fails within a
   /// tenth of a second when another process holds it.
   public static func acquire(_ sysfs: any Sysfs) throws(SRIOVError) -> HostLock {
     let path = sysfs.absolute(SysfsLayout.lockFile)
-    let fd: Int32
-    do { fd = try sysfs.lockFile(SysfsLayout.lockFile) } catch {
-      throw failure(path, "cannot take the lock: \(error)", error.errno)
-    }
-    // A lock can be busy for an instant without another sriovctl: a process that forks (a test
-    // runner, an agent embedding SRIOVCore) shares the lock's open file with the child until the
-    // child's exec closes it. Retry briefly before calling it taken.
-    var attempts = 0
-    while flock(fd, LOCK_EX | LOCK_NB) != 0 && Glibc.errno == EWOULDBLOCK && attempts < 10 {
-      attempts += 1
-      var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-      nanosleep(&pause, nil)
-    }
-    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-      let e = Errno(rawValue: Glibc.errno)
-      close(fd)
+    do { return HostLock(try sysfs.lock(SysfsLayout.lockFile)) } catch where error.operation == .lock {
+      let e = error.errno
       if e == .wouldBlock || e == .resourceTemporarilyUnavailable {
         throw SRIOVError(path, "another sriovctl is changing this host (it holds the lock)",
           hint: "wait for it to finish and retry; 'fuser \(path)' shows which process holds it")
       }
-      throw failure(path, "cannot lock it: \(e.description)", e)
+      throw failure(path, "cannot lock it: \(error.causeDescription)", e)
+    } catch {
+      throw failure(path, "cannot take the lock: \(error)", error.errno)
     }
-    return HostLock(fd: fd, path: path)
   }
 
   private static func failure(_ path: String, _ problem: String, _ e: Errno?) -> SRIOVError {

@@ -12,12 +12,11 @@ public enum Privileges {
   /// - Parameters:
   ///   - subject: what the error is about (the device).
   ///   - action: what was attempted, e.g. "cannot create VFs".
-  public static func requireWriteAccess(to paths: [HostPath], in sysfs: any Sysfs, subject: String, action: String) throws {
+  public static func requireWriteAccess(to paths: [HostPath], in sysfs: any HostFiles, subject: String, action: String) throws {
     for path in paths where sysfs.exists(path) {
       let full = sysfs.absolute(path)
-      guard faccessat(AT_FDCWD, full, W_OK, AT_EACCESS) != 0 else { continue }
-      let code = errno
-      guard code == EACCES || code == EPERM else { continue }
+      // The door's access probe: the kernel judges, as it would judge the write.
+      guard let refusal = sysfs.writeRefusal(path), refusal == .permissionDenied || refusal == .notPermitted else { continue }
       throw SRIOVError(subject, "\(action): writing \(full) needs root (permission denied for uid \(geteuid()))",
         hint: "run it as root (sudo sriovctl ...), or add --dry-run to see what it would write")
     }

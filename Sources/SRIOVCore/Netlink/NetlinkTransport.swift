@@ -27,7 +27,7 @@ public final class NetlinkSocket: NetlinkTransport {
   public init(protocol netlinkProtocol: Int32 = NetlinkConstants.netlinkRoute, receiveTimeoutSeconds: Int = 10) throws {
     let type: Int32 = Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
     let fd: Int32 = socket(AF_NETLINK, type, netlinkProtocol)
-    guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    guard fd >= 0 else { throw Errno.last }
     self.fd = fd
     // Ask for the kernel's reason text with errors (NETLINK_EXT_ACK); older kernels ignore it.
     var on: Int32 = 1
@@ -62,9 +62,9 @@ public final class NetlinkSocket: NetlinkTransport {
     while true {
       let sent: Int = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
       if sent == bytes.count { return }
-      let e: Int32 = Glibc.errno
-      if sent < 0 && e == EINTR { continue }
-      throw sent < 0 ? Errno(rawValue: e) : Errno.messageTooLong
+      let e = Errno.last
+      if sent < 0 && e == .interrupted { continue }
+      throw sent < 0 ? e : Errno.messageTooLong
     }
   }
 
@@ -73,14 +73,14 @@ public final class NetlinkSocket: NetlinkTransport {
     let peekFlags: Int32 = Int32(MSG_PEEK) | Int32(MSG_TRUNC)
     var one: UInt8 = 0
     var size: Int = -1
-    repeat { size = recv(fd, &one, 0, peekFlags) } while size < 0 && Glibc.errno == EINTR
-    guard size >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    repeat { size = recv(fd, &one, 0, peekFlags) } while size < 0 && Errno.last == .interrupted
+    guard size >= 0 else { throw Errno.last }
     var buffer = [UInt8](repeating: 0, count: Swift.max(size, 1))
     var got: Int = -1
     repeat {
       got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-    } while got < 0 && Glibc.errno == EINTR
-    guard got >= 0 else { throw Errno(rawValue: Glibc.errno) }
+    } while got < 0 && Errno.last == .interrupted
+    guard got >= 0 else { throw Errno.last }
     return Array(buffer[0..<got])
   }
 }

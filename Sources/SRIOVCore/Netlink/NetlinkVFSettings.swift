@@ -3,11 +3,11 @@ import SystemPackage
 /// VF settings of the live kernel over rtnetlink. The PF is found by the ifindex sysfs gives for its
 /// netdev; kernel refusals come back as the `Errno` of `NLMSG_ERROR`, as the test fake throws them.
 public struct NetlinkVFSettings: VFSettingsControl {
-  private let sysfs: any Sysfs
+  private let sysfs: any HostFiles
   private let connect: () throws -> any NetlinkTransport
 
   /// `connect` opens a transport per call (a socket is cheap; nothing is shared between calls).
-  public init(sysfs: any Sysfs, connect: @escaping () throws -> any NetlinkTransport = { try NetlinkSocket() }) {
+  public init(sysfs: any HostFiles, connect: @escaping () throws -> any NetlinkTransport = { try NetlinkSocket() }) {
     self.sysfs = sysfs
     self.connect = connect
   }

@@ -8,10 +8,10 @@ enum ConfigText: Equatable, Sendable {
   case failed(String)
 }
 
-/// Reads configuration files through the host-file door (`Sysfs.read`/`list`), so its rules on
+/// Reads configuration files through the host-file door (`HostFiles.read`/`list`), so its rules on
 /// links, file types and sizes apply; links are followed here, one hop at a time, inside the root.
 struct ConfigFileReader: Sendable {
-  let sysfs: any Sysfs
+  let sysfs: any HostFiles
   /// Larger than any real network config; a larger file is reported, not parsed.
   static let maxSize = 1 << 20
   static let maxHops = 8

@@ -31,7 +31,7 @@ public enum NMUnmanagedRule {
 
   /// The PFs of `state` that ask for the rule, resolved to addresses on `host` (address
   /// selectors need no host; others are resolved through sysfs, which must then exist).
-  public static func pfs(in state: DesiredState, sysfs: any Sysfs) throws -> [PCIAddress] {
+  public static func pfs(in state: DesiredState, sysfs: any HostFiles) throws -> [PCIAddress] {
     var result: [PCIAddress] = []
     for pf in state.pfs where pf.networkManagerUnmanaged {
       if case .address(let a) = pf.selector {

@@ -15,7 +15,7 @@ enum NetworkManagerFiles {
   }
 
   /// Whether NetworkManager is installed or configured in this root.
-  static func present(_ sysfs: any Sysfs) -> Bool {
+  static func present(_ sysfs: any HostFiles) -> Bool {
     sysfs.exists(HostPath("etc/NetworkManager")) || sysfs.exists(HostPath("usr/sbin/NetworkManager"))
       || sysfs.exists(HostPath("usr/lib/systemd/system/NetworkManager.service"))
       || sysfs.exists(HostPath("lib/systemd/system/NetworkManager.service"))

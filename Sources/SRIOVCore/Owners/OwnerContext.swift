@@ -6,7 +6,7 @@ struct OwnerContext: Sendable {
   /// root's or that others can read).
   let modes: any FileModes
 
-  var sysfs: any Sysfs { reader.sysfs }
+  var sysfs: any HostFiles { reader.sysfs }
 
   /// Every PF and VF.
   var devices: [OwnerDevice] { pfs.flatMap { [$0.device] + $0.vfs } }
@@ -52,8 +52,8 @@ public protocol FileModes: Sendable {
 
 /// Owner and mode through the door, for the live host.
 public struct HostFileModes: FileModes {
-  let sysfs: any Sysfs
-  public init(sysfs: any Sysfs) { self.sysfs = sysfs }
+  let sysfs: any HostFiles
+  public init(sysfs: any HostFiles) { self.sysfs = sysfs }
   public func mode(of path: HostPath) -> FileMode? {
     sysfs.ownerAndMode(path).map { FileMode(uid: $0.uid, mode: $0.mode) }
   }

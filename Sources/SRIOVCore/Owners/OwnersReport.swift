@@ -29,7 +29,7 @@ public struct OwnersReport: Sendable {
   }
 
   /// The owners of `pfs` in the root `sysfs` reads (pure over what the files say).
-  public static func build(sysfs: any Sysfs, pfs: [OwnerPF], modes: any FileModes = UnknownFileModes()) -> OwnersReport {
+  public static func build(sysfs: any HostFiles, pfs: [OwnerPF], modes: any FileModes = UnknownFileModes()) -> OwnersReport {
     let context = OwnerContext(reader: ConfigFileReader(sysfs: sysfs), pfs: pfs, modes: modes)
     var findings: [OwnerFinding] = []
     findings += SystemdNetworkFiles.findings(context)
@@ -46,7 +46,7 @@ public struct OwnersReport: Sendable {
   }
 
   /// Each PF with its VFs, their drivers, IDs and interfaces (with MACs) from sysfs.
-  public static func gatherPFs(_ addresses: [PCIAddress], sysfs: any Sysfs) throws -> [OwnerPF] {
+  public static func gatherPFs(_ addresses: [PCIAddress], sysfs: any HostFiles) throws -> [OwnerPF] {
     let inventory = Inventory(sysfs: sysfs)
     var result: [OwnerPF] = []
     for address in addresses {
@@ -61,7 +61,7 @@ public struct OwnersReport: Sendable {
   }
 
   /// One PF from what a report already read (`show`: its VF rows), so the VFs are not read twice.
-  public static func gatherPF(_ pf: PCIDevice, netdevs: [String], vfs: [(device: PCIDevice, netdevs: [String])], sysfs: any Sysfs) -> OwnerPF {
+  public static func gatherPF(_ pf: PCIDevice, netdevs: [String], vfs: [(device: PCIDevice, netdevs: [String])], sysfs: any HostFiles) -> OwnerPF {
     let describe = { (d: PCIDevice, names: [String]) -> OwnerDevice in
       let withMAC: [OwnerDevice.Netdev] = names.map { name in
         // From the function's own net/ (the netdev's home), not through sys/class/net.

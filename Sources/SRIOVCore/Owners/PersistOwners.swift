@@ -9,7 +9,7 @@ public struct OwnersPlan: Sendable {
 
   /// `sysfs`: the root being persisted into; without `sys/` (an image) no PF can be matched, and
   /// only address selectors can get the NetworkManager rule.
-  public static func make(_ state: DesiredState, sysfs: any Sysfs) throws -> OwnersPlan {
+  public static func make(_ state: DesiredState, sysfs: any HostFiles) throws -> OwnersPlan {
     let rulePFs = try NMUnmanagedRule.pfs(in: state, sysfs: sysfs)
     let extra: [(HostPath, String?)] = [(NMUnmanagedRule.path, NMUnmanagedRule.text(for: rulePFs))]
     guard sysfs.exists(SysfsLayout.pciDevices) else { return OwnersPlan(warnings: [], fights: [], extra: extra) }

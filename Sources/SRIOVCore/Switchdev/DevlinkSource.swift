@@ -19,9 +19,9 @@ public struct DevlinkSource {
 }
 
 extension Host {
-  /// The live kernel for `/`; a capture's dump when present; nil otherwise.
+  /// The live kernel for the live host; a capture's dump when present; nil otherwise.
   public func devlinkSource() throws -> DevlinkSource? {
-    if root == "/" { return DevlinkSource(kind: .devlink, control: NetlinkDevlink()) }
+    if isLive { return DevlinkSource(kind: .devlink, control: NetlinkDevlink()) }
     let path = DevlinkSource.dumpPath
     let text: String?
     do {

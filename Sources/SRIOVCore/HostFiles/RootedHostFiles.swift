@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Directories already resolved inside the root during one read-only pass (see
-/// `RootedSysfs.cachingResolutions()`). Holds only results of the rooted walk, and only for paths
+/// `RootedHostFiles.cachingResolutions()`). Holds only results of the rooted walk, and only for paths
 /// whose every component existed, so it can make nothing reachable that the walk would refuse.
 final class ResolutionCache: Sendable {
   struct State {
@@ -53,7 +53,7 @@ final class ResolutionCache: Sendable {
 }
 
 /// The host root's directory, opened once (`O_PATH`) so that every final open is resolved by the
-/// kernel beneath it (see hostfiles.h). Shared by the copies of one `RootedSysfs`.
+/// kernel beneath it (see hostfiles.h). Shared by the copies of one `RootedHostFiles`.
 final class RootDirectory: Sendable {
   /// -1 when the root cannot be opened (then every open fails with the path's own error).
   let fd: Int32
@@ -69,11 +69,11 @@ final class RootDirectory: Sendable {
   deinit { if fd >= 0 { close(fd) } }
 }
 
-/// `Sysfs` over real files below a root directory: the one door to the host's files. It enforces
+/// `HostFiles` over real files below a root directory: the one door to the host's files. It enforces
 /// the root boundary for every caller (docs/robustness.md): every component, the last included,
 /// resolved inside the root; the final open `O_NOFOLLOW|O_NONBLOCK`, beneath the root's fd; only
 /// regular files read or written; reads capped; attributes never created or truncated on open.
-public struct RootedSysfs: Sysfs {
+public struct RootedHostFiles: HostFiles {
   /// Absolute path of the host root, without a trailing slash ("" for the live host `/`).
   public let rootPrefix: String
   /// Set on copies made by `cachingResolutions()`; nil: every call walks the path again.
@@ -102,12 +102,13 @@ public struct RootedSysfs: Sysfs {
   /// A copy that remembers directories it has resolved inside the root (`realPath` of an existing
   /// path), for a read-only pass such as `list` or `show` over a tree that does not change meanwhile.
   /// Results are the same as without it; links are still resolved inside the root, once each.
-  public func cachingResolutions() -> RootedSysfs {
+  public func cachingResolutions() -> RootedHostFiles {
     // The fd reader walks with an uncached copy: it must not hold the cache that holds it.
-    let functions = FunctionDirectories(sysfs: RootedSysfs(rootPrefix: rootPrefix, directory: directory))
-    return RootedSysfs(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
+    let functions = FunctionDirectories(sysfs: RootedHostFiles(rootPrefix: rootPrefix, directory: directory))
+    return RootedHostFiles(rootPrefix: rootPrefix, cache: ResolutionCache(functions: functions), directory: directory)
   }
 
+  public func forReadOnlyPass() -> any HostFiles { cachingResolutions() }
 
   private init(rootPrefix: String, directory: RootDirectory) {
     self.rootPrefix = rootPrefix
@@ -204,7 +205,7 @@ public struct RootedSysfs: Sysfs {
         let n = Glibc.read(fd, buffer.baseAddress, wanted)
         if n < 0 {
           if errno == EINTR { continue }
-          return Errno(rawValue: errno)
+          return Errno.last
         }
         if n == 0 { return nil }
         if result.count >= limit { return .fileTooLarge }
@@ -308,7 +309,7 @@ public struct RootedSysfs: Sysfs {
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink(full, &buffer, buffer.count - 1)
     if n < 0 {
-      let e = Errno(rawValue: Glibc.errno)
+      let e = Errno.last
       if e == .noSuchFileOrDirectory { return nil }
       throw SysfsError(.readLink, path: full, cause: .errno(e))
     }
@@ -392,7 +393,7 @@ public struct RootedSysfs: Sysfs {
     // A directory is listed through its own link too (bus/pci/devices/X), so resolve all of it.
     let full = rootPrefix.isEmpty ? absolute(path) : absolute(try realPath(path))
     guard let dir = opendir(full) else {
-      throw SysfsError(.list, path: full, cause: .errno(Errno(rawValue: Glibc.errno)))
+      throw SysfsError(.list, path: full, cause: .errno(Errno.last))
     }
     defer { closedir(dir) }
     var names: [String] = []
@@ -454,7 +455,7 @@ public final class StagedFile {
 
   /// Puts the file in place (renameat over the target: a reader sees the old or the new, whole).
   public func commit() throws(Errno) {
-    guard renameat(directoryFD, temporary, directoryFD, name) == 0 else { throw Errno(rawValue: errno) }
+    guard renameat(directoryFD, temporary, directoryFD, name) == 0 else { throw Errno.last }
     pending = false
   }
 
@@ -470,7 +471,43 @@ public final class StagedFile {
   }
 }
 
-extension RootedSysfs {
+/// An exclusive `flock` on a lock file the door opened (`HostFiles.lock`), released when the value is
+/// dropped (the kernel also drops it when the process exits).
+public final class HostFileLock: @unchecked Sendable {
+  private let fd: Int32
+  /// The lock file's absolute path, for messages (`fuser PATH`).
+  public let path: String
+
+  /// Takes the lock on `fd`, which it then owns (closed on failure too).
+  init(locking fd: Int32, path: String) throws(SysfsError) {
+    // A lock can be busy for an instant without another sriovctl: a process that forks (a test
+    // runner, an agent embedding SRIOVCore) shares the lock's open file with the child until the
+    // child's exec closes it. Retry for a tenth of a second before calling it taken.
+    var attempts = 0
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let e = Errno.last
+      guard (e == .wouldBlock || e == .interrupted) && attempts < 10 else {
+        close(fd)
+        throw SysfsError(.lock, path: path, cause: .errno(e))
+      }
+      attempts += 1
+      var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+      nanosleep(&pause, nil)
+    }
+    self.fd = fd
+    self.path = path
+  }
+
+  deinit { close(fd) }
+}
+
+extension HostFiles {
+  public func lock(_ path: HostPath) throws(SysfsError) -> HostFileLock {
+    try HostFileLock(locking: try lockFile(path), path: absolute(path))
+  }
+}
+
+extension RootedHostFiles {
   /// An `O_PATH` fd of the directory at `path`, resolved inside the root (links in it followed only
   /// where they stay inside); missing directories are created (0755) when `create`.
   public func openDirectory(_ path: HostPath, create: Bool) throws(SysfsError) -> Int32 {
@@ -480,7 +517,7 @@ extension RootedSysfs {
       throw SysfsError(.list, path: absolute(path), cause: .errno(.noSuchFileOrDirectory))
     }
     var current = fcntl(directory.fd, F_DUPFD_CLOEXEC, 0)
-    guard current >= 0 else { throw SysfsError(.list, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    guard current >= 0 else { throw SysfsError(.list, path: absolute(path), cause: .errno(Errno.last)) }
     var walked = HostPath("")
     for name in resolved.components {
       walked = walked.appending(name)
@@ -488,7 +525,7 @@ extension RootedSysfs {
       var next = walked.components.joined(separator: "/").withCString { hostfile_open_directory(directory.fd, $0, beneath, 1) }
       if next == -ENOENT && create {
         if mkdirat(current, name, 0o755) != 0 && errno != EEXIST {
-          let e = Errno(rawValue: errno)
+          let e = Errno.last
           close(current)
           throw SysfsError(.create, path: absolute(walked), cause: .errno(e))
         }
@@ -506,7 +543,7 @@ extension RootedSysfs {
 
   /// Writes `contents` to a new temporary file beside `path` (created `O_EXCL|O_NOFOLLOW`, fsync'ed);
   /// its directory is created inside the root when missing.
-  public func stage(_ contents: [UInt8], at path: HostPath, mode: mode_t = 0o644) throws(SysfsError) -> StagedFile {
+  public func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile {
     let staged = try stagedName(for: path)
     let fd = hostfile_create_exclusive(staged.directoryFD, staged.temporary, UInt32(mode))
     guard fd >= 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: -fd))) }
@@ -515,18 +552,22 @@ extension RootedSysfs {
     while written < contents.count {
       let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, contents.count - written) }
       if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: n < 0 ? errno : EIO))) }
+      guard n > 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(n < 0 ? Errno.last : .ioError)) }
       written += n
     }
-    guard fsync(fd) == 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno))) }
+    guard fsync(fd) == 0 else { throw SysfsError(.create, path: absolute(path), cause: .errno(Errno.last)) }
     return staged
+  }
+
+  public func makeDirectory(_ path: HostPath) throws(SysfsError) {
+    close(try openDirectory(path, create: true))
   }
 
   /// A new symlink `path -> target` under a temporary name beside `path`.
   public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile {
     let staged = try stagedName(for: path)
     guard symlinkat(target, staged.directoryFD, staged.temporary) == 0 else {
-      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+      throw SysfsError(.create, path: absolute(path), cause: .errno(Errno.last))
     }
     return staged
   }
@@ -563,11 +604,11 @@ extension RootedSysfs {
     defer { close(fd) }
     if unlinkat(fd, name, 0) == 0 { return true }
     if errno == ENOENT { return false }
-    throw SysfsError(.write(""), path: absolute(path), cause: .errno(Errno(rawValue: errno)))
+    throw SysfsError(.write(""), path: absolute(path), cause: .errno(Errno.last))
   }
 }
 
-extension RootedSysfs {
+extension RootedHostFiles {
   public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? {
     guard let real = try? realPath(path) else { return nil }
     var info = stat()
@@ -579,6 +620,19 @@ extension RootedSysfs {
   public func isExecutable(_ path: HostPath) -> Bool {
     guard let full = try? inRoot(path, .read) else { return false }
     return access(full, X_OK) == 0
+  }
+
+  public func entryMode(_ path: HostPath) -> UInt32? {
+    guard let full = try? inRoot(path, .read) else { return nil }
+    var info = stat()
+    return lstat(full, &info) == 0 ? info.st_mode : nil
+  }
+
+  public func writeRefusal(_ path: HostPath) -> Errno? {
+    // Unknown (left to the write, which has a better message) when the path leads nowhere.
+    guard let full = try? inRoot(path, .write("")) else { return nil }
+    // AT_EACCESS: the effective uid and capabilities, as the write itself would be judged.
+    return faccessat(AT_FDCWD, full, W_OK, AT_EACCESS) == 0 ? nil : Errno.last
   }
 
   public func lockFile(_ path: HostPath) throws(SysfsError) -> Int32 {

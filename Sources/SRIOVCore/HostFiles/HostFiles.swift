@@ -1,6 +1,8 @@
+import SystemPackage
+
 /// The only door to the host's files. Paths are inside the host root; implementations decide where
 /// that root is (`/` in production, a fixture or capture in tests).
-public protocol Sysfs: Sendable {
+public protocol HostFiles: Sendable {
   /// The whole content of a regular file of at most `limit` bytes (longer: `.tooLarge`); never
   /// through a final symlink, never blocking, never a FIFO or device node (`.notRegularFile`).
   func read(_ path: HostPath, limit: Int) throws(SysfsError) -> String
@@ -28,6 +30,44 @@ public protocol Sysfs: Sendable {
   func vouch(_ path: HostPath, as libraryPath: String, limit: Int?) throws(SysfsError)
   /// The owner and permission bits of what `path` leads to inside the root; nil when unknown.
   func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)?
+
+  // Everything below has a default for fakes and in-memory trees (see the extension), so callers
+  // never need to know which door they hold.
+
+  /// Whether this root is the machine's own `/`, decided by identity (device and inode), never by
+  /// spelling: the live kernel, netlink and privileges apply. Fakes: false.
+  var isLive: Bool { get }
+  /// A door for one read-only pass over a tree that does not change meanwhile (`list`, `show`,
+  /// completion): it may remember what it resolved. Same answers as `self`.
+  func forReadOnlyPass() -> any HostFiles
+  /// The bytes of the regular file at `path` (binary files such as `config`), same rules as `read`.
+  func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8]
+  /// `path` with every link in it resolved inside the root (an error when one leads out).
+  func realPath(_ path: HostPath) throws(SysfsError) -> HostPath
+  /// The `st_mode` of the entry at `path` itself (a final link is not followed); nil when nothing
+  /// is there or it is outside the root.
+  func entryMode(_ path: HostPath) -> UInt32?
+  /// The text of the link at `path` (not resolved), nil when nothing is there; an error when
+  /// something other than a link is there.
+  func linkText(_ path: HostPath) throws(SysfsError) -> String?
+  /// Removes the file or link at `path` (never a directory); false when nothing was there.
+  @discardableResult
+  func remove(_ path: HostPath) throws(SysfsError) -> Bool
+  /// Atomic replace, first half: `contents` in a new file (`O_EXCL`, fsync'ed) beside `path`,
+  /// creating its directory inside the root when missing; `StagedFile.commit` puts it in place.
+  func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile
+  /// A new symlink `path -> target`, staged the same way.
+  func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile
+  /// The directory `path` and its missing parents (0755), each created inside the root.
+  func makeDirectory(_ path: HostPath) throws(SysfsError)
+  /// The exclusive lock at `path` (file and directory created inside the root when absent), held
+  /// until the value is dropped; `.errno(.wouldBlock)` when another process holds it.
+  func lock(_ path: HostPath) throws(SysfsError) -> HostFileLock
+  /// The access probe: nil when this process may write `path` (as the write itself would be judged:
+  /// effective uid and capabilities) or when that cannot be told; else the kernel's refusal.
+  func writeRefusal(_ path: HostPath) -> Errno?
+  /// Whether an executable file is at `path`.
+  func isExecutable(_ path: HostPath) -> Bool
 }
 
 /// The most the tool reads of each kind of file (docs/robustness.md): enough for any honest
@@ -43,7 +83,7 @@ public enum HostFileLimits {
   public static let text = 16 << 20
 }
 
-extension Sysfs {
+extension HostFiles {
   public func readLinkName(_ path: HostPath) throws(SysfsError) -> String?? {
     try readLinkIfPresent(path).map(\.lastComponent)
   }
@@ -57,6 +97,33 @@ extension Sysfs {
 
   /// Doors that do not know owners (fakes, in-memory trees) say nothing.
   public func ownerAndMode(_ path: HostPath) -> (uid: UInt32, mode: UInt32)? { nil }
+
+  // Defaults for fakes and in-memory trees: a tree of text without links, owners or a kernel.
+  public var isLive: Bool { false }
+  public func forReadOnlyPass() -> any HostFiles { self }
+  public func readBytes(_ path: HostPath, limit: Int) throws(SysfsError) -> [UInt8] { Array(try read(path, limit: limit).utf8) }
+  public func realPath(_ path: HostPath) throws(SysfsError) -> HostPath { path }
+  public func entryMode(_ path: HostPath) -> UInt32? {
+    guard exists(path) else { return nil }
+    return (try? list(path)) != nil ? 0o040000 : 0o100000
+  }
+  public func linkText(_ path: HostPath) throws(SysfsError) -> String? { nil }
+  @discardableResult
+  public func remove(_ path: HostPath) throws(SysfsError) -> Bool { throw unsupported(.write(""), path) }
+  public func stage(_ contents: [UInt8], at path: HostPath, mode: UInt32) throws(SysfsError) -> StagedFile { throw unsupported(.create, path) }
+  public func stageSymlink(_ target: String, at path: HostPath) throws(SysfsError) -> StagedFile { throw unsupported(.create, path) }
+  public func makeDirectory(_ path: HostPath) throws(SysfsError) { throw unsupported(.create, path) }
+  public func writeRefusal(_ path: HostPath) -> Errno? { nil }
+  public func isExecutable(_ path: HostPath) -> Bool { false }
+
+  private func unsupported(_ operation: SysfsError.Operation, _ path: HostPath) -> SysfsError {
+    SysfsError(operation, path: absolute(path), cause: .errno(.notSupported))
+  }
+
+  /// `stage` with the mode of a file others read (0644).
+  public func stage(_ contents: [UInt8], at path: HostPath) throws(SysfsError) -> StagedFile {
+    try stage(contents, at: path, mode: 0o644)
+  }
 
   /// A text attribute: at most `HostFileLimits.attribute` bytes.
   public func read(_ path: HostPath) throws(SysfsError) -> String {
@@ -110,3 +177,8 @@ func trimmed(_ text: String) -> String {
   while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
   return String(s)
 }
+
+// Deprecated names, kept only so code written against them (other branches) still compiles after
+// the merge: the lead removes them once everything says HostFiles / RootedHostFiles.
+public typealias Sysfs = HostFiles
+public typealias RootedSysfs = RootedHostFiles

@@ -9,6 +9,8 @@ public struct SysfsError: Error, Sendable, CustomStringConvertible {
     case list
     /// Creating a file or directory the tool owns (persist, capture, the lock).
     case create
+    /// Taking the exclusive lock on an open lock file.
+    case lock
   }
 
   public enum Cause: Sendable, Equatable {
@@ -51,6 +53,7 @@ public struct SysfsError: Error, Sendable, CustomStringConvertible {
     case .readLink: attempt = "reading link \(path)"
     case .list: attempt = "listing \(path)"
     case .create: attempt = "creating \(path)"
+    case .lock: attempt = "locking \(path)"
     }
     return "\(attempt) failed: \(causeDescription)"
   }
@@ -88,4 +91,14 @@ public struct SysfsError: Error, Sendable, CustomStringConvertible {
     default: "a special file"
     }
   }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Errno {
+  /// The errno the last failed system call of this thread left: the one place it is read, so a
+  /// caller cannot pick it up after another call has overwritten it by accident of spelling.
+  public static var last: Errno { Errno(rawValue: Glibc.errno) }
 }
