@@ -24,7 +24,9 @@ import Glibc
 /// `HostPath`, the one resolver.
 final class FunctionDirectories: Sendable {
   /// A PCI function whose directory is a real directory inside the root.
-  struct Function: Sendable {
+  /// A class: every read of an attribute passes one around, and a struct's path and prefix were
+  /// copied (retained and released) each time.
+  final class Function: Sendable {
     /// Where `sys/bus/pci/devices/<address>` leads.
     let path: HostPath
     /// fd of the directory that holds it (open until the reader goes away).
@@ -35,6 +37,14 @@ final class FunctionDirectories: Sendable {
     let parentIndex: Int
     /// The parent is a sysfs directory (its attributes need no `fstat`: see `cpci_read_sysfs_at`).
     let onSysfs: Bool
+
+    init(path: HostPath, parentFD: Int32, prefix: String, parentIndex: Int, onSysfs: Bool) {
+      self.path = path
+      self.parentFD = parentFD
+      self.prefix = prefix
+      self.parentIndex = parentIndex
+      self.onSysfs = onSysfs
+    }
   }
 
   enum Value: Sendable {

@@ -12,8 +12,13 @@ public struct HostPath: Hashable, Sendable, CustomStringConvertible {
   /// Appends one name. Names reach here only after validation (addresses, netdev names, sysfs
   /// listings), so a separator or dot-dot is a programming error.
   public func appending(_ name: String) -> HostPath {
-    precondition(!name.isEmpty && !name.contains("/") && name != ".." && name != ".", "unsafe path component '\(name)'")
+    // Byte-wise: a listing appends several names per function, and a Character scan showed.
+    precondition(!name.isEmpty && !Self.hasSlash(name) && name != ".." && name != ".", "unsafe path component '\(name)'")
     return HostPath(components: components + [name])
+  }
+
+  private static func hasSlash(_ name: String) -> Bool {
+    name.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "/")) } ?? name.utf8.contains(UInt8(ascii: "/"))
   }
 
   public var parent: HostPath { HostPath(components: Array(components.dropLast())) }

@@ -306,8 +306,10 @@ public struct Inventory: Sendable {
   /// `netdevs(of:)` for one function.
   public func netdevNames(of address: PCIAddress) -> [String] {
     let valid = { (names: [String]) in names.filter { (try? NetdevName(parsing: $0)) != nil } }
+    // The usual place first (no lookup of where the function is: a listing asks this per VF).
+    if let names = try? sysfs.list(Layout.device(address).appending("net")) { return valid(names) }
     guard let base = try? directory(of: address) else { return [] }
-    if let names = try? sysfs.list(base.appending("net")) { return valid(names) }
+    if base != Layout.device(address), let names = try? sysfs.list(base.appending("net")) { return valid(names) }
     // Only a bound driver makes child devices (and netdevs): an unbound VF costs one syscall more.
     guard sysfs.exists(base.appending("driver")) else { return [] }
     // A child device's net/ (virtio), never another PCI function's (a bridge's children).
