@@ -43,6 +43,27 @@ public struct ApplyOutcome: Sendable {
     }
   }
 
+  /// Takes the executor's report, one entry per action.
+  mutating func record(_ report: StepReport) {
+    for (i, entry) in report.entries.enumerated() where i < steps.count {
+      switch entry.status {
+      case .planned, .skipped: steps[i].status = .skipped
+      case .applied:
+        steps[i].status = .applied
+        if steps[i].action.isIrreversible { steps[i].note = "irreversible: the destroyed VFs are gone" }
+      case .unchanged: steps[i].status = .unchanged
+      case .failed:
+        steps[i].status = .failed
+        steps[i].note = entry.error?.message
+      case .rolledBack: steps[i].status = .rolledBack
+      case .rollbackFailed:
+        steps[i].status = .rollbackFailed
+        steps[i].note = "rollback failed: \(entry.error?.message ?? "")"
+      }
+    }
+    error = report.error
+  }
+
   public func steps(_ status: Status) -> [Step] { steps.filter { $0.status == status } }
 
   /// Whether the host changed (or, in a dry run, would change): `--detailed-exitcode` 2.

@@ -251,31 +251,30 @@ public struct Lifecycle: Sendable {
   func run(dryRun: Bool, timeout: Double, verb: String, plan: () throws -> DriverChange) throws -> LifecycleOutcome {
     let first = try plan()
     if first.isNoop || dryRun { return outcome(first, dryRun: dryRun, verb: verb) }
-    let lock = try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    let change = try plan()
+    let (change, report) = try StepExecutor(sysfs: sysfs).run(dryRun: false, plan: plan) { steps($0, timeout: timeout) }
     var outcome = outcome(change, dryRun: false, verb: verb)
-    if change.isNoop { return outcome }
+    if !change.isNoop { outcome.record(report, writes: change.writes) }
+    return outcome
+  }
+
+  /// A driver change as steps: its writes, the last one verified by waiting for the binding. The one
+  /// bind-and-wait of `bind`, `unbind` and `apply`.
+  func steps(_ change: DriverChange, timeout: Double) -> [Step] {
     let subject = change.device.description
-    for (i, write) in change.writes.enumerated() {
-      do {
-        try sysfs.write(write.value, to: write.path)
-        outcome.applied.append(write)
-      } catch {
-        let explained = WriteErrors.explain(error, subject: subject, write: write)
-        outcome.failed.append(.init(write: write, error: explained.message))
-        outcome.skipped = change.writes[(i + 1)...].map(PlannedWrite.write)
-        outcome.error = explained
-        outcome.summary = explained.message
-        return outcome
+    var steps: [Step] = change.writes.map { Step.write($0, subject: subject, sysfs: sysfs) }
+    guard !steps.isEmpty else { return [] }
+    steps[steps.count - 1].verify = {
+      let deadline: Double = clock.now() + timeout
+      if let error = waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
+        throw error
       }
     }
-    let deadline: Double = clock.now() + timeout
-    if let error = waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
-      outcome.error = error
-      outcome.summary = error.message
-    }
-    return outcome
+    return steps
+  }
+
+  /// Runs a driver change inside a larger plan (the lock is held); throws its failure.
+  func bindAndWait(_ change: DriverChange, timeout: Double) throws {
+    if let error = StepExecutor.execute(steps(change, timeout: timeout)).error { throw error }
   }
 
   private func outcome(_ change: DriverChange, dryRun: Bool, verb: String) -> LifecycleOutcome {

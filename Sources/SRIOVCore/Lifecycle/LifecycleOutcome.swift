@@ -28,6 +28,24 @@ public struct LifecycleOutcome: Sendable {
     self.summary = summary
   }
 
+  /// Takes a bind or unbind report, one entry per write: a write that failed is listed with its
+  /// error, a wait that failed is only the outcome's error (its write did happen).
+  mutating func record(_ report: StepReport, writes: [SysfsWrite]) {
+    for (entry, write) in zip(report.entries, writes) {
+      switch entry.status {
+      case .applied: applied.append(write)
+      case .failed where entry.failedAt == .verify: applied.append(write)
+      case .failed: failed.append(.init(write: write, error: entry.error?.message ?? ""))
+      case .skipped: skipped.append(.write(write))
+      case .planned, .unchanged, .rolledBack, .rollbackFailed: break
+      }
+    }
+    if let error = report.error {
+      self.error = error
+      summary = error.message
+    }
+  }
+
   public func json() -> JSON {
     let plannedJSON: [JSON] = planned.map { Self.writeJSON(path: $0.path, value: $0.value) }
     let appliedJSON: [JSON] = applied.map { Self.writeJSON(path: $0.path, value: $0.value) }

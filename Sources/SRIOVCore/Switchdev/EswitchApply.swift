@@ -121,3 +121,17 @@ extension Apply {
     return outcome.changed
   }
 }
+
+extension Apply {
+  /// Re-observation of an eSwitch step: whether the mode already is the target (an earlier step or
+  /// another process set it).
+  func eswitchIsMet(_ pf: PCIAddress, _ target: EswitchTarget) throws -> Bool {
+    guard let devlink else { return false }  // performEswitch says why
+    let handle = DevlinkHandle(pci: pf)
+    do {
+      return try devlink.eswitch(handle).settings.map(target.isMet) ?? false
+    } catch {
+      throw EswitchErrors.explain(error, handle: handle, driver: try? lifecycle.driverName(of: pf) ?? nil, attempt: "cannot read the eSwitch")
+    }
+  }
+}
