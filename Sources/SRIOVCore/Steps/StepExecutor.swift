@@ -23,10 +23,18 @@ public struct StepExecutor {
       let planned = try plan()
       return (planned, StepReport(descriptions: steps(planned).map(\.description), dryRun: true))
     }
+    return try underLock(locking) {
+      let planned = try plan()
+      return (planned, Self.execute(steps(planned)))
+    }
+  }
+
+  /// Runs `body` holding the host lock (unless the caller holds it): for a plan whose re-observation
+  /// can end it before any step (an equal count that only waits for its VFs).
+  public func underLock<T>(_ locking: Locking = .take, _ body: () throws -> T) throws -> T {
     let lock: HostLock? = locking == .take ? try HostLock.acquire(sysfs) : nil
     defer { withExtendedLifetime(lock) {} }
-    let planned = try plan()
-    return (planned, Self.execute(steps(planned)))
+    return try body()
   }
 
   /// Runs `steps` in order, the lock already handled (or not needed: netlink-only steps).
