@@ -102,3 +102,16 @@ struct StepExecutorTests {
     }
   }
 }
+
+@Suite("Step report rendering")
+struct StepReportViewTests {
+  @Test func textAndJSONSayWhatHappenedToEachStep() throws {
+    let journal = Journal()
+    let report = StepExecutor.execute([step("a", journal), step("b\u{1b}", journal, actionFails: true), step("c", journal)])
+    #expect(report.text() == "rolled back a\nFAILED b\\x1b: test: b\\x1b: Refused()\nskipped c\n")
+    let value = try JSONValue(parsing: report.json().rendered())
+    let steps = value["result"]?["steps"]?.array ?? []
+    #expect(steps.map { $0["status"] ?? .null } == ["rolled_back", "failed", "skipped"])
+    #expect(value["result"]?["changed"] == false)
+  }
+}
