@@ -1,20 +1,7 @@
 /// What `apply` planned and did, step by step: rendered as text or as the `result` JSON object.
 public struct ApplyOutcome: Sendable {
-  public enum Status: String, Sendable {
-    /// Dry run: would be done.
-    case planned
-    /// Done and still in effect.
-    case applied
-    /// Already as desired when its turn came (another process, or a VF created with that value).
-    case unchanged
-    case failed
-    /// Done, then undone after a later step failed.
-    case rolledBack = "rolled_back"
-    /// Done, and undoing it failed too: the error says what is left.
-    case rollbackFailed = "rollback_failed"
-    /// Not attempted because an earlier step failed.
-    case skipped
-  }
+  /// The executor's statuses: planned, applied, unchanged, failed, rolled back, rollback failed, skipped.
+  public typealias Status = StepStatus
 
   public struct Step: Sendable {
     public let action: ApplyAction
