@@ -244,7 +244,8 @@ public struct Eswitch {
       clock.sleep(seconds: pollInterval)
     }
     if let pf = change.observed.pf {
-      for vf in pf.vfs where change.unbinds.contains(vf.address) {
+      let unbound = Set(change.unbinds)
+      for vf in pf.vfs where unbound.contains(vf.address) {
         if let error = lifecycle.waitForBinding(vf.address, expected: vf.driver, deadline: deadline, timeout: timeout) {
           throw error
         }
