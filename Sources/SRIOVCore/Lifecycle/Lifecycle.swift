@@ -165,7 +165,9 @@ public struct Lifecycle: Sendable {
   ) {
     let run = CountRun(plan: plan, observed: observed, deadline: clock.now() + timeout)
     let steps = countSteps(run, timeout: timeout, progress: progress)
-    outcome.record(StepExecutor.execute(steps.map(\.step)), of: steps.map(\.write), restore: plan.restoreAutoprobe)
+    let report = StepExecutor.execute(steps.map(\.step))
+    // A VF's write is reported with the address the kernel gave it, as it was written.
+    outcome.record(report, of: steps.map(\.write), restore: plan.restoreAutoprobe) { run.written[$0] ?? SysfsWrite($0.value, to: $0.path) }
     if outcome.error == nil, let shortfall = run.shortfall { outcome.error = shortfall }
     if let error = outcome.error {
       outcome.summary = error.message
@@ -185,6 +187,8 @@ public struct Lifecycle: Sendable {
     let deadline: Double
     var enabled: Int
     var vfAddresses: [Int: PCIAddress] = [:]
+    /// Writes to VFs as made, once their address was known.
+    var written: [PlannedWrite: SysfsWrite] = [:]
     /// The driver enabled fewer VFs than asked: not a failed step, but the outcome's error.
     var shortfall: SRIOVError?
 
@@ -245,7 +249,9 @@ public struct Lifecycle: Sendable {
       observe: { vf < run.enabled && run.vfAddresses[vf] != nil ? .needed : .skipped },
       action: {
         guard let address = run.vfAddresses[vf] else { return }
-        try Step.write(write(address), subject: subject, sysfs: self.sysfs).action()
+        let actual = write(address)
+        run.written[planned] = actual
+        try Step.write(actual, subject: subject, sysfs: self.sysfs).action()
       })
   }
 

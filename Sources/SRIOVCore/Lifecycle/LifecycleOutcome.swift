@@ -48,11 +48,13 @@ public struct LifecycleOutcome: Sendable {
 
   /// Takes a count change's report. `writes` pairs each step with the planned write it reports as
   /// (nil for the final wait); the autoprobe restore, run at the end, is listed last when it ran.
-  mutating func record(_ report: StepReport, of writes: [PlannedWrite?], restore: SysfsWrite?) {
+  mutating func record(
+    _ report: StepReport, of writes: [PlannedWrite?], restore: SysfsWrite?, actual: (PlannedWrite) -> SysfsWrite
+  ) {
     var restored: [SysfsWrite] = []
     for (entry, planned) in zip(report.entries, writes) {
       guard let planned else { continue }
-      let write = SysfsWrite(planned.value, to: planned.path)
+      let write = actual(planned)
       switch entry.status {
       case .applied, .rolledBack, .rollbackFailed: applied.append(write)
       case .failed where entry.failedAt == .verify: applied.append(write)
