@@ -11,6 +11,8 @@ public struct StepExecutor {
     case take
     /// The caller already holds it (an `apply` step that runs a count change).
     case held
+    /// Nothing will be written (a dry run).
+    case none
   }
 
   /// Plans and runs. A dry run plans once and runs nothing, without the lock. Otherwise the plan is
@@ -32,7 +34,7 @@ public struct StepExecutor {
   /// Runs `body` holding the host lock (unless the caller holds it): for a plan whose re-observation
   /// can end it before any step (an equal count that only waits for its VFs).
   public func underLock<T>(_ locking: Locking = .take, _ body: () throws -> T) throws -> T {
-    let lock: HostLock? = locking == .take ? try HostLock.acquire(sysfs) : nil
+    let lock: HostLock? = locking == .take ? try HostLock.acquire(sysfs) : nil  // .held, .none: no lock of ours
     defer { withExtendedLifetime(lock) {} }
     return try body()
   }
