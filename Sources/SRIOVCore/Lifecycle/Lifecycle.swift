@@ -284,7 +284,9 @@ public struct Lifecycle: Sendable {
     if first.isNoop || dryRun { return outcome(first, dryRun: dryRun, verb: verb) }
     let (change, report) = try StepExecutor(sysfs: sysfs).run(dryRun: false, plan: plan) { steps($0, timeout: timeout) }
     var outcome = outcome(change, dryRun: false, verb: verb)
-    if !change.isNoop { outcome.record(report, writes: change.writes) }
+    if change.isNoop { return outcome }
+    outcome.record(report, of: change.writes.map(PlannedWrite.write), restore: nil) { SysfsWrite($0.value, to: $0.path) }
+    if let error = outcome.error { outcome.summary = error.message }
     return outcome
   }
 

@@ -28,26 +28,10 @@ public struct LifecycleOutcome: Sendable {
     self.summary = summary
   }
 
-  /// Takes a bind or unbind report, one entry per write: a write that failed is listed with its
-  /// error, a wait that failed is only the outcome's error (its write did happen).
-  mutating func record(_ report: StepReport, writes: [SysfsWrite]) {
-    for (entry, write) in zip(report.entries, writes) {
-      switch entry.status {
-      case .applied: applied.append(write)
-      case .failed where entry.failedAt == .verify: applied.append(write)
-      case .failed: failed.append(.init(write: write, error: entry.error?.message ?? ""))
-      case .skipped: skipped.append(.write(write))
-      case .planned, .unchanged, .rolledBack, .rollbackFailed: break
-      }
-    }
-    if let error = report.error {
-      self.error = error
-      summary = error.message
-    }
-  }
-
-  /// Takes a count change's report. `writes` pairs each step with the planned write it reports as
-  /// (nil for the final wait); the autoprobe restore, run at the end, is listed last when it ran.
+  /// Takes the executor's report. `writes` pairs each step with the planned write it reports as (nil:
+  /// a step that only waits); `actual` gives the write as made. A write that failed is listed with its
+  /// error; a wait that failed is only the outcome's error (its write did happen). The autoprobe
+  /// restore, run at the end, is listed last when it ran.
   mutating func record(
     _ report: StepReport, of writes: [PlannedWrite?], restore: SysfsWrite?, actual: (PlannedWrite) -> SysfsWrite
   ) {
