@@ -151,30 +151,28 @@ public struct Eswitch {
     let subject = change.observed.handle.description
     switch planned {
     case .write(let write):
-      var step = Step.write(write, subject: subject, sysfs: sysfs, totalVFs: change.observed.pf?.totalVFs)
-      guard let pf = change.observed.pf else { return step }
-      if let count = Self.countWritten(write, pf: pf.address) {
-        // A VF count write: wait for the kernel to make (or remove) the VFs before the next step.
-        step.verify = {
-          if let error = self.lifecycle.waitForVFs(pf.address, count: count, deadline: deadline, timeout: timeout, progress: nil).error {
-            throw error
-          }
-        }
-        if count == 0 && pf.numVFs > 0 {
-          let back = SysfsWrite(String(pf.numVFs), to: write.path)
-          step.undo = {
-            try Step.write(back, subject: subject, sysfs: self.sysfs, totalVFs: pf.totalVFs).action()
-            if let error = self.lifecycle.waitForVFs(pf.address, count: pf.numVFs, deadline: deadline, timeout: timeout, progress: nil).error {
-              throw error
-            }
-          }
-        }
-      } else if write.path.lastComponent == "unbind", let vf = PCIAddress(strict: write.value) {
-        // Probe it again unless something (the plan's own rebind) already did.
+      return Step.write(write, subject: subject, sysfs: sysfs)
+    case .vfCount(let pf, let count):
+      let total = change.observed.pf?.totalVFs
+      let written = planned.sysfsWrite ?? SysfsWrite(String(count), to: SysfsLayout.attribute(.sriovNumVFs, of: pf))
+      var step = Step.write(written, subject: subject, sysfs: sysfs, totalVFs: total)
+      // Wait for the kernel to make (or remove) the VFs before the next step.
+      step.verify = {
+        if let error = self.lifecycle.waitForVFs(pf, count: count, deadline: deadline, timeout: timeout, progress: nil).error { throw error }
+      }
+      if count == 0, let before = change.observed.pf?.numVFs, before > 0 {
         step.undo = {
-          guard (try? self.lifecycle.driverName(of: vf)) ?? nil == nil else { return }
-          try Step.write(SysfsWrite(vf.description, to: SysfsLayout.driversProbe), subject: subject, sysfs: self.sysfs).action()
+          try Step.write(SysfsWrite(String(before), to: written.path), subject: subject, sysfs: self.sysfs, totalVFs: total).action()
+          if let error = self.lifecycle.waitForVFs(pf, count: before, deadline: deadline, timeout: timeout, progress: nil).error { throw error }
         }
+      }
+      return step
+    case .unbind(let vf, let driver):
+      var step = Step.write(SysfsWrite(vf.description, to: SysfsLayout.driverUnbind(driver)), subject: subject, sysfs: sysfs)
+      // Probe it again unless something (the plan's own rebind) already did.
+      step.undo = {
+        guard (try? self.lifecycle.driverName(of: vf)) ?? nil == nil else { return }
+        try Step.write(SysfsWrite(vf.description, to: SysfsLayout.driversProbe), subject: subject, sysfs: self.sysfs).action()
       }
       return step
     case .setEswitch(let handle, let mode, let inline, let encap):
@@ -192,11 +190,6 @@ public struct Eswitch {
             "setting the eSwitch back to \(EswitchView.text(before)) failed")
         })
     }
-  }
-
-  /// The count a write to the PF's `sriov_numvfs` asks for; nil for any other write.
-  static func countWritten(_ write: SysfsWrite, pf: PCIAddress) -> Int? {
-    write.path == SysfsLayout.attribute(.sriovNumVFs, of: pf) ? Int(write.value) : nil
   }
 
   /// Reads the mode back, waits for the representors (switchdev) or their removal (legacy), and for
