@@ -76,10 +76,10 @@ public struct Eswitch {
     return ObservedEswitch(handle: handle, driver: driver, current: current, pf: pf, numVFs: numVFs)
   }
 
-  /// `lockHeld`: the caller (apply) already holds the host lock.
+  /// `locking: .held`: the caller (apply) already holds the host lock.
   public func change(
     _ device: String, to target: EswitchTarget, force: Bool = false, dryRun: Bool = false, timeout: Double = 60,
-    lockHeld: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
+    locking: StepExecutor.Locking = .take, progress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws -> EswitchOutcome {
     let (handle, pci) = try resolve(device)
     let observed = try observe(handle, pci: pci, target: target)
@@ -87,18 +87,18 @@ public struct Eswitch {
     var outcome = EswitchOutcome(plan: plan.change, dryRun: dryRun)
     outcome.error = plan.refusal
     if plan.change.isNoop || dryRun { return outcome }
-    let lock = lockHeld ? nil : try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    // Another process may have changed the device before we got the lock: plan again.
-    let current = try observe(handle, pci: pci, target: target)
-    var change = plan.change
-    if current != observed {
-      change = try EswitchChange.plan(current, to: target, force: force)
-      outcome = EswitchOutcome(plan: change, dryRun: false)
-      if change.isNoop { return outcome }
+    return try StepExecutor(sysfs: sysfs).underLock(locking) {
+      // Another process may have changed the device before we got the lock: plan again.
+      let current = try observe(handle, pci: pci, target: target)
+      var change = plan.change
+      if current != observed {
+        change = try EswitchChange.plan(current, to: target, force: force)
+        outcome = EswitchOutcome(plan: change, dryRun: false)
+        if change.isNoop { return outcome }
+      }
+      execute(change, into: &outcome, timeout: timeout, progress: progress)
+      return outcome
     }
-    execute(change, into: &outcome, timeout: timeout, progress: progress)
-    return outcome
   }
 
   /// A dry run of a refused change still gets the forced plan, with the refusal as its error.

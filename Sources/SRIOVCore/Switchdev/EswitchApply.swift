@@ -116,7 +116,7 @@ extension Apply {
   func performEswitch(_ pf: PCIAddress, to target: EswitchTarget) throws -> Bool {
     guard let devlink else { throw SRIOVError(pf.description, "cannot change the eSwitch: this host root has no devlink") }
     let eswitch = Eswitch(sysfs: sysfs, devlink: devlink, clock: lifecycle.clock, pollInterval: lifecycle.pollInterval)
-    let outcome = try eswitch.change(pf.description, to: target, force: true, timeout: timeout, lockHeld: true)
+    let outcome = try eswitch.change(pf.description, to: target, force: true, timeout: timeout, locking: .held)
     if let error = outcome.error { throw error }
     return outcome.changed
   }
