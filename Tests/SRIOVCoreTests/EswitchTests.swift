@@ -153,6 +153,28 @@ struct EswitchExecutorTests {
       #expect(outcome.failed.map(\.step.description) == ["devlink dev eswitch set pci/0000:5e:00.0 mode switchdev"])
       #expect(kernel.driver(of: "0000:5e:00.2") == "mlx5_core" && kernel.driver(of: "0000:5e:00.3") == "mlx5_core")
       #expect(devlink.mode(cx5Handle) == .legacy)
+      // The rebind is the rollback of the unbinds; the plan's own rebind steps are skipped.
+      #expect(outcome.rolledBack.count == 2 && outcome.skipped.count == 2)
+    }
+  }
+
+  @Test func aFailedSetOnIceRollsBackAndWritesTheCountBack() throws {
+    try withEswitch("check-bus-range", [e810Handle: legacy]) { kernel, devlink, eswitch, clock in
+      devlink.rules[e810Handle] = .busyWhileVFsExist
+      _ = try Lifecycle(sysfs: kernel, clock: clock).setVFCount(2, on: .address(addr(e810)))
+      devlink.failNextSet = NetlinkKernelError(errno: .invalidArgument, message: "no")
+      let outcome = try eswitch.change(e810, to: EswitchTarget(mode: .switchdev))
+      #expect(outcome.error?.message.hasPrefix("pci/0000:01:00.0: setting the eSwitch mode switchdev failed: Invalid argument") == true)
+      // The removed VFs are written back (as new VFs) and the count step after the set never runs.
+      #expect(outcome.rolledBack.map(\.description) == ["/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs <- '0'"])
+      #expect(outcome.skipped.map(\.description) == ["/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs <- '2'"])
+      #expect(Array(kernel.applied.suffix(2)) == [
+        "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs <- 0", "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs <- 2",
+      ])
+      #expect(kernel.virtfns(of: e810).count == 2 && devlink.mode(e810Handle) == .legacy)
+      let json = try JSONValue(parsing: outcome.json().rendered())
+      #expect(json["result"]?["rolled_back"]?.array?.count == 1)
+      #expect(outcome.text().contains("  rolled back /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs <- '0'\n"))
     }
   }
 

@@ -198,6 +198,8 @@ struct LifecycleTests {
       ])
       for vf in ["0000:01:00.1", "0000:01:00.2", "0000:01:00.3"] { #expect(kernel.driver(of: vf) == "vfio-pci") }
       #expect(kernel.value(autoprobePath(nvmePF)) == "1")
+      // The outcome lists the writes as made (the kernel's addresses), the restore last.
+      #expect(outcome.applied.map { "\($0.path) <- \($0.value)" } == Array(kernel.applied.dropFirst()))
       #expect(outcome.summary == "now has 3 VFs (was 0), bound to vfio-pci")
     }
   }

@@ -26,17 +26,13 @@ public struct Apply {
   /// Plans, and unless `dryRun` executes. Bad files and refused plans throw; failures while
   /// executing land in the outcome (`error`), after the rollback.
   public func run(_ state: DesiredState, force: Bool = false, dryRun: Bool = false) throws -> ApplyOutcome {
-    if dryRun {
-      let plan = try self.plan(state, options: .init(force: force, dryRun: true))
-      return ApplyOutcome(source: state.source, dryRun: true, plan: plan)
-    }
     // Observe and plan with the lock held, so that nothing changes between the plan and the writes.
     // `flock`: the kernel drops it when the process dies, so a killed run never blocks the next.
-    let lock = try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    let plan = try self.plan(state, options: .init(force: force, dryRun: false))
-    var outcome = ApplyOutcome(source: state.source, dryRun: false, plan: plan)
-    execute(&outcome)
+    let (plan, report) = try StepExecutor(sysfs: sysfs).run(dryRun: dryRun,
+      plan: { try self.plan(state, options: .init(force: force, dryRun: dryRun)) },
+      steps: { $0.actions.map(self.step) })
+    var outcome = ApplyOutcome(source: state.source, dryRun: dryRun, plan: plan)
+    if !dryRun { outcome.record(report) }
     return outcome
   }
 
@@ -147,122 +143,101 @@ public struct Apply {
     return observed
   }
 
-  // MARK: executing
+  // MARK: steps
 
-  /// What undoes a step that worked.
-  private struct Undo {
-    let step: Int
-    let run: () throws -> Void
-  }
-
-  func execute(_ outcome: inout ApplyOutcome) {
-    var undo: [Undo] = []
-    for i in outcome.steps.indices {
-      do {
-        let (changed, reverse) = try perform(outcome.steps[i].action)
-        outcome.steps[i].status = changed ? .applied : .unchanged
-        if let reverse { undo.append(Undo(step: i, run: reverse)) }
-        if changed && reverse == nil && outcome.steps[i].action.isIrreversible {
-          outcome.steps[i].note = "irreversible: the destroyed VFs are gone"
-        }
-      } catch {
-        let failure: SRIOVError = (error as? SRIOVError)
-          ?? SRIOVError(outcome.steps[i].action.pf.description, "\(outcome.steps[i].action): \(error)")
-        outcome.steps[i].status = .failed
-        outcome.steps[i].note = failure.message
-        outcome.error = failure
-        break
-      }
-    }
-    guard outcome.error != nil else { return }
-    // Undo in reverse order what can be undone (autoprobe, bindings, settings); counts stay.
-    for entry in undo.reversed() {
-      do {
-        try entry.run()
-        outcome.steps[entry.step].status = .rolledBack
-      } catch {
-        outcome.steps[entry.step].status = .rollbackFailed
-        outcome.steps[entry.step].note = "rollback failed: \((error as? SRIOVError)?.message ?? "\(error)")"
-      }
-    }
-  }
-
-  /// Does one action against the host as it is now; returns whether it changed anything and how to
-  /// undo it (nil: nothing to undo, or it cannot be undone).
-  private func perform(_ action: ApplyAction) throws -> (Bool, (() throws -> Void)?) {
+  /// One action as a step: re-observed at its turn (earlier steps and other processes change the
+  /// host), written, verified, and undone when the kernel can (counts that destroyed VFs cannot).
+  func step(_ action: ApplyAction) -> Step {
+    let subject = action.pf.description
     switch action {
     case .autoprobe(let pf, _, let to):
       let path = Layout.attribute(.sriovDriversAutoprobe, of: pf)
-      let before = try readValue(path, subject: pf)
       let want = to ? "1" : "0"
-      if before == want { return (false, nil) }
-      try write(SysfsWrite(want, to: path), subject: pf)
-      return (true, { () throws in try self.write(SysfsWrite(before, to: path), subject: pf) })
+      let before = StepMemo("")
+      return Step(action.description, subject: subject,
+        observe: {
+          before.value = try self.readValue(path, subject: pf)
+          return before.value == want ? .unchanged : .needed
+        },
+        action: { try self.write(SysfsWrite(want, to: path), subject: pf) },
+        undo: { try self.write(SysfsWrite(before.value, to: path), subject: pf) })
 
     case .count(let planned):
-      let observed = try lifecycle.observePF(planned.pf)
-      if observed.numVFs == planned.to {
-        // Nothing to write; VFs the count has but sysfs does not show yet are waited for (issue 15).
-        guard planned.to > 0, observed.missingVFs > 0 else { return (false, nil) }
-        if let error = lifecycle.awaitMissingVFs(observed, timeout: timeout, progress: nil) { throw error }
-        return (false, nil)
-      }
-      let change = try VFCountChange.plan(observed, to: planned.to, options: .init(driver: planned.driver, force: true))
-      var result = LifecycleOutcome(device: planned.pf, dryRun: false, planned: change.writes,
-        destroys: change.destroys.map(\.address), summary: "")
-      lifecycle.execute(change, observed: observed, into: &result, timeout: timeout, progress: nil)
-      if let error = result.error { throw error }
-      return (true, nil)
+      let observed = StepMemo<ObservedPF?>(nil)
+      return Step(action.description, subject: subject,
+        observe: {
+          let now = try self.lifecycle.observePF(planned.pf)
+          observed.value = now
+          guard now.numVFs == planned.to else { return .needed }
+          // Nothing to write; VFs the count has but sysfs does not show yet are waited for (issue 15).
+          if planned.to > 0, now.missingVFs > 0, let error = self.lifecycle.awaitMissingVFs(now, timeout: self.timeout, progress: nil) {
+            throw error
+          }
+          return .unchanged
+        },
+        action: {
+          guard let now = observed.value else { return }
+          let change = try VFCountChange.plan(now, to: planned.to, options: .init(driver: planned.driver, force: true))
+          var result = LifecycleOutcome(device: planned.pf, dryRun: false, planned: change.writes,
+            destroys: change.destroys.map(\.address), summary: "")
+          self.lifecycle.execute(change, observed: now, into: &result, timeout: self.timeout, progress: nil)
+          if let error = result.error { throw error }
+        })
 
     case .bind(let pf, let index, _, _, let driver):
-      guard let address = try inventory.vfs(of: pf).first(where: { $0.index == index })?.address else {
-        throw SRIOVError(pf.description, "VF \(index) does not exist (no virtfn\(index))", hint: "run 'sriovctl show \(pf)'")
-      }
-      let before = try lifecycle.observeBinding(address)
-      let change = try DriverChange.bind(before, to: driver, driverLoaded: sysfs.exists(Layout.driver(driver)), force: true)
-      if change.isNoop { return (false, nil) }
-      try bind(change)
-      let restore: () throws -> Void = { () throws in
-        let now = try self.lifecycle.observeBinding(address)
-        if let old = before.driver, let name = try? DriverName(parsing: old) {
-          try self.bind(try DriverChange.bind(now, to: name, driverLoaded: true, force: true))
-        } else {
-          try self.bind(try DriverChange.unbind(now, force: true))
-        }
-        if before.driverOverride == nil {
-          try self.write(SysfsWrite("\n", to: Layout.attribute(.driverOverride, of: address)), subject: address)
-        }
-      }
-      return (true, restore)
+      let before = StepMemo<ObservedBinding?>(nil)
+      let change = StepMemo<DriverChange?>(nil)
+      return Step(action.description, subject: subject,
+        observe: {
+          // The VF's own link, not a listing of every VF: one read per bound VF.
+          guard let target = try? self.sysfs.readLinkIfPresent(Layout.virtfn(index, of: pf)),
+            let address = target.lastComponent.flatMap(PCIAddress.init(strict:))
+          else {
+            throw SRIOVError(pf.description, "VF \(index) does not exist (no virtfn\(index))", hint: "run 'sriovctl show \(pf)'")
+          }
+          let binding = try self.lifecycle.observeBinding(address)
+          before.value = binding
+          let planned = try DriverChange.bind(binding, to: driver, driverLoaded: self.sysfs.exists(Layout.driver(driver)), force: true)
+          change.value = planned
+          return planned.isNoop ? .unchanged : .needed
+        },
+        action: { if let planned = change.value { try self.lifecycle.bindAndWait(planned, timeout: self.timeout) } },
+        undo: {
+          guard let old = before.value else { return }
+          let now = try self.lifecycle.observeBinding(old.address)
+          if let driver = old.driver, let name = try? DriverName(parsing: driver) {
+            try self.lifecycle.bindAndWait(try DriverChange.bind(now, to: name, driverLoaded: true, force: true), timeout: self.timeout)
+          } else {
+            try self.lifecycle.bindAndWait(try DriverChange.unbind(now, force: true), timeout: self.timeout)
+          }
+          if old.driverOverride == nil {
+            try self.write(SysfsWrite("\n", to: Layout.attribute(.driverOverride, of: old.address)), subject: old.address)
+          }
+        })
 
     case .eswitch(let pf, _, _, let target):
-      return (try performEswitch(pf, to: target), nil)
+      return Step(action.description, subject: subject,
+        observe: { try self.eswitchIsMet(pf, target) ? .unchanged : .needed },
+        action: { _ = try self.performEswitch(pf, to: target) })
 
     case .setting(let pf, let netdev, let vf, let setting, _):
       guard let control = settingsControl else {
-        throw SRIOVError(netdev.name, "cannot change VF settings: this host root has no rtnetlink (a fixture or capture)")
+        return Step(action.description, subject: subject, action: {
+          throw SRIOVError(netdev.name, "cannot change VF settings: this host root has no rtnetlink (a fixture or capture)")
+        })
       }
-      let current = try readSettings(control, netdev, vf)
-      let before = setting.restoring(from: current)
-      if before == setting { return (false, nil) }
-      let target = settingsTarget(pf: pf, netdev: netdev, vf: vf)
-      do { try control.apply(setting, vf: vf, pf: netdev) } catch {
-        throw VFSettingsErrors.explain(error, setting: setting, target: target)
-      }
-      let after = try readSettings(control, netdev, vf)
-      guard setting.isReflected(in: after) else {
-        throw SRIOVError(target.subject, "the kernel accepted \(setting) but reads back \(setting.restoring(from: after)?.description ?? "unknown")",
-          hint: "the driver changed something else or ignored the request; check dmesg")
-      }
-      guard let before else { return (true, nil) }  // the driver did not report it: nothing to restore to
-      return (true, { () throws in
-        do { try control.apply(before, vf: vf, pf: netdev) } catch {
-          throw VFSettingsErrors.explain(error, setting: before, target: target)
-        }
-        guard before.isReflected(in: try self.readSettings(control, netdev, vf)) else {
-          throw SRIOVError(target.subject, "restoring \(before): the kernel accepted it but does not show it")
-        }
-      })
+      let restore = StepMemo<VFSetting?>(nil)
+      // Read at the step's turn: the count change before it decides sriov_numvfs.
+      let target = StepMemo<VFSettingsTarget?>(nil)
+      return Step.vfSetting(setting, description: action.description, subject: subject,
+        target: { target.value ?? self.settingsTarget(pf: pf, netdev: netdev, vf: vf) }, control: control,
+        restore: { restore.value }, read: { try self.readSettings(control, netdev, vf) },
+        observe: {
+          restore.value = setting.restoring(from: try self.readSettings(control, netdev, vf))
+          if restore.value == setting { return .unchanged }
+          target.value = self.settingsTarget(pf: pf, netdev: netdev, vf: vf)
+          return .needed
+        })
     }
   }
 
@@ -272,14 +247,6 @@ public struct Apply {
     let operstate: String? = (try? sysfs.readValueIfPresent(Layout.netdev(netdev).appending("operstate"))) ?? nil
     let driver: String? = (try? lifecycle.driverName(of: pf)) ?? nil
     return VFSettingsTarget(pf: pf, netdev: netdev, driver: driver, vf: vf, numVFs: numVFs, pfOperstate: operstate)
-  }
-
-  private func bind(_ change: DriverChange) throws {
-    for write in change.writes { try self.write(write, subject: change.device) }
-    let deadline: Double = lifecycle.clock.now() + timeout
-    if let error = lifecycle.waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
-      throw error
-    }
   }
 
   private func readSettings(_ control: any VFSettingsControl, _ netdev: NetdevName, _ vf: Int) throws -> VFSettings {

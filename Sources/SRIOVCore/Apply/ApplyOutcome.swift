@@ -1,20 +1,7 @@
 /// What `apply` planned and did, step by step: rendered as text or as the `result` JSON object.
 public struct ApplyOutcome: Sendable {
-  public enum Status: String, Sendable {
-    /// Dry run: would be done.
-    case planned
-    /// Done and still in effect.
-    case applied
-    /// Already as desired when its turn came (another process, or a VF created with that value).
-    case unchanged
-    case failed
-    /// Done, then undone after a later step failed.
-    case rolledBack = "rolled_back"
-    /// Done, and undoing it failed too: the error says what is left.
-    case rollbackFailed = "rollback_failed"
-    /// Not attempted because an earlier step failed.
-    case skipped
-  }
+  /// The executor's statuses: planned, applied, unchanged, failed, rolled back, rollback failed, skipped.
+  public typealias Status = StepStatus
 
   public struct Step: Sendable {
     public let action: ApplyAction
@@ -41,6 +28,27 @@ public struct ApplyOutcome: Sendable {
       let more: String = plan.refusals.count > 1 ? " (and \(plan.refusals.count - 1) more)" : ""
       error = SRIOVError(first.subject, first.problem + more, hint: first.hint)
     }
+  }
+
+  /// Takes the executor's report, one entry per action.
+  mutating func record(_ report: StepReport) {
+    for (i, entry) in report.entries.enumerated() where i < steps.count {
+      switch entry.status {
+      case .planned, .skipped: steps[i].status = .skipped
+      case .applied:
+        steps[i].status = .applied
+        if steps[i].action.isIrreversible { steps[i].note = "irreversible: the destroyed VFs are gone" }
+      case .unchanged: steps[i].status = .unchanged
+      case .failed:
+        steps[i].status = .failed
+        steps[i].note = entry.error?.message
+      case .rolledBack: steps[i].status = .rolledBack
+      case .rollbackFailed:
+        steps[i].status = .rollbackFailed
+        steps[i].note = "rollback failed: \(entry.error?.message ?? "")"
+      }
+    }
+    error = report.error
   }
 
   public func steps(_ status: Status) -> [Step] { steps.filter { $0.status == status } }

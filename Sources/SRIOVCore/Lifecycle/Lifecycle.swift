@@ -47,32 +47,32 @@ public struct Lifecycle: Sendable {
       destroys: plan.destroys.map(\.address), summary: summary)
     outcome.error = refusal
     if plan.isNoop || dryRun { return outcome }
-    let lock = try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    // Another process may have changed the PF before we got the lock: plan again from what is there now.
-    var current = try observePF(pf)
-    var waited: String? = nil
-    if current.numVFs == count, count > 0, current.missingVFs > 0 {
-      // The count is right but VFs are missing: wait for them as after a write, then plan from what is there.
-      let missing = current.missingVFs
-      if let error = awaitMissingVFs(current, timeout: timeout, progress: progress) {
-        outcome.error = error
-        outcome.summary = error.message
+    return try StepExecutor(sysfs: sysfs).underLock {
+      // Another process may have changed the PF before we got the lock: plan again from what is there now.
+      var current = try observePF(pf)
+      var waited: String? = nil
+      if current.numVFs == count, count > 0, current.missingVFs > 0 {
+        // The count is right but VFs are missing: wait for them as after a write, then plan from what is there.
+        let missing = current.missingVFs
+        if let error = awaitMissingVFs(current, timeout: timeout, progress: progress) {
+          outcome.error = error
+          outcome.summary = error.message
+          return outcome
+        }
+        waited = "now has \(count) VFs (waited for \(missing) that sriov_numvfs counted but had no virtfn link)"
+        current = try observePF(pf)
+      }
+      if current != observed {
+        let (fresh, _) = try Self.plan(current, to: count, options: options, dryRun: false)
+        outcome = LifecycleOutcome(device: pf, dryRun: false, planned: fresh.writes, destroys: fresh.destroys.map(\.address),
+          summary: fresh.isNoop ? waited ?? "already has \(count) VFs" : summary)
+        if fresh.isNoop { return outcome }
+        execute(fresh, observed: current, into: &outcome, timeout: timeout, progress: progress)
         return outcome
       }
-      waited = "now has \(count) VFs (waited for \(missing) that sriov_numvfs counted but had no virtfn link)"
-      current = try observePF(pf)
-    }
-    if current != observed {
-      let (fresh, _) = try Self.plan(current, to: count, options: options, dryRun: false)
-      outcome = LifecycleOutcome(device: pf, dryRun: false, planned: fresh.writes, destroys: fresh.destroys.map(\.address),
-        summary: fresh.isNoop ? waited ?? "already has \(count) VFs" : summary)
-      if fresh.isNoop { return outcome }
-      execute(fresh, observed: current, into: &outcome, timeout: timeout, progress: progress)
+      execute(plan, observed: observed, into: &outcome, timeout: timeout, progress: progress)
       return outcome
     }
-    execute(plan, observed: observed, into: &outcome, timeout: timeout, progress: progress)
-    return outcome
   }
 
   public func bind(_ ref: DeviceRef, to driver: DriverName, force: Bool = false, dryRun: Bool = false, timeout: Double = 30) throws -> LifecycleOutcome {
@@ -163,79 +163,12 @@ public struct Lifecycle: Sendable {
     _ plan: VFCountChange, observed: ObservedPF, into outcome: inout LifecycleOutcome, timeout: Double,
     progress: (@Sendable (Int, Int) -> Void)?
   ) {
-    let pf = plan.pf
-    let subject = pf.description
-    let deadline: Double = clock.now() + timeout
-    let numVFsPath = Layout.attribute(.sriovNumVFs, of: pf)
-    var vfAddresses: [Int: PCIAddress] = [:]
-    var enabled: Int = plan.to
-    var remaining = plan.writes[...]
-    var restoreDone = false
-
-    func fail(_ error: SRIOVError, write: SysfsWrite?) {
-      if let write { outcome.failed.append(.init(write: write, error: error.message)) }
-      outcome.error = error
-    }
-
-    while let step = remaining.first {
-      remaining = remaining.dropFirst()
-      let write: SysfsWrite
-      switch step {
-      case .write(let w): write = w
-      case .vfOverride(_, let vf, let driver):
-        guard vf < enabled, let address = vfAddresses[vf] else { outcome.skipped.append(step); continue }
-        write = SysfsWrite(driver.name, to: Layout.attribute(.driverOverride, of: address))
-      case .vfProbe(_, let vf):
-        guard vf < enabled, let address = vfAddresses[vf] else { outcome.skipped.append(step); continue }
-        write = SysfsWrite(address.description, to: Layout.driversProbe)
-      }
-      if write == plan.restoreAutoprobe { restoreDone = true }
-      do {
-        try sysfs.write(write.value, to: write.path)
-      } catch {
-        fail(WriteErrors.explain(error, subject: subject, write: write, totalVFs: observed.totalVFs), write: write)
-        break
-      }
-      outcome.applied.append(write)
-      guard write.path == numVFsPath else { continue }
-      // Re-read: a driver may enable fewer VFs and still succeed.
-      let requested: Int = Int(write.value) ?? 0
-      guard let actual = readCount(numVFsPath) else {
-        fail(SRIOVError(subject, "cannot re-read \(sysfs.absolute(numVFsPath)) after writing it"), write: nil)
-        break
-      }
-      if requested == 0 && actual == 0 {
-        if let error = waitForVFs(pf, count: 0, deadline: deadline, timeout: timeout, progress: nil).error { fail(error, write: nil); break }
-        continue
-      }
-      enabled = min(actual, requested)
-      let waited = waitForVFs(pf, count: enabled, deadline: deadline, timeout: timeout, progress: progress)
-      vfAddresses = waited.addresses
-      if let error = waited.error { fail(error, write: nil); break }
-      if actual != requested {
-        outcome.error = SRIOVError(subject, "asked for \(requested) VFs but the driver enabled \(actual) (sriov_numvfs reads \(actual))",
-          hint: "the PF driver limits the VF count (see dmesg); \(actual) VFs exist now")
-      }
-    }
-    if outcome.error != nil || !remaining.isEmpty {
-      // Whatever did not run is skipped, except the autoprobe restore, which always runs.
-      for step in remaining {
-        if case .write(let w) = step, w == plan.restoreAutoprobe, !restoreDone {
-          restoreDone = true
-          do { try sysfs.write(w.value, to: w.path); outcome.applied.append(w) } catch {
-            outcome.failed.append(.init(write: w, error: WriteErrors.explain(error, subject: subject, write: w).message))
-          }
-        } else {
-          outcome.skipped.append(step)
-        }
-      }
-    }
-    if outcome.error == nil, let driver = plan.driver {
-      let created: [PCIAddress] = (0..<enabled).compactMap { vfAddresses[$0] }
-      // Without a count change the VFs were there before: verify those.
-      let expected: [PCIAddress] = plan.from == plan.to ? observed.vfs.map(\.address) : created
-      if let error = waitForDriver(expected, driver: driver.name, deadline: deadline, timeout: timeout) { outcome.error = error }
-    }
+    let run = CountRun(plan: plan, observed: observed, deadline: clock.now() + timeout)
+    let steps = countSteps(run, timeout: timeout, progress: progress)
+    let report = StepExecutor.execute(steps.map(\.step))
+    // A VF's write is reported with the address the kernel gave it, as it was written.
+    outcome.record(report, of: steps.map(\.write), restore: plan.restoreAutoprobe) { run.written[$0] ?? SysfsWrite($0.value, to: $0.path) }
+    if outcome.error == nil, let shortfall = run.shortfall { outcome.error = shortfall }
     if let error = outcome.error {
       outcome.summary = error.message
     } else {
@@ -246,36 +179,135 @@ public struct Lifecycle: Sendable {
     }
   }
 
+  /// What the steps of one count change learn while they run: the VFs the kernel made and where.
+  final class CountRun {
+    let plan: VFCountChange
+    let observed: ObservedPF
+    /// One deadline for every wait of the change.
+    let deadline: Double
+    var enabled: Int
+    var vfAddresses: [Int: PCIAddress] = [:]
+    /// Writes to VFs as made, once their address was known.
+    var written: [PlannedWrite: SysfsWrite] = [:]
+    /// The driver enabled fewer VFs than asked: not a failed step, but the outcome's error.
+    var shortfall: SRIOVError?
+
+    init(plan: VFCountChange, observed: ObservedPF, deadline: Double) {
+      self.plan = plan
+      self.observed = observed
+      self.deadline = deadline
+      enabled = plan.to
+    }
+  }
+
+  /// The count change as steps, each with the planned write it reports as (nil: the final wait for
+  /// the driver). Autoprobe off is undone at the end, whatever happened.
+  func countSteps(_ run: CountRun, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?) -> [(step: Step, write: PlannedWrite?)] {
+    let plan = run.plan
+    let pf = plan.pf
+    let subject = pf.description
+    var steps: [(step: Step, write: PlannedWrite?)] = []
+    for planned in plan.writes where planned.path != plan.restoreAutoprobe?.path || planned.value != plan.restoreAutoprobe?.value {
+      switch planned {
+      case .write(let write):
+        var step = Step.write(write, subject: subject, sysfs: sysfs, totalVFs: run.observed.totalVFs)
+        if let restore = plan.restoreAutoprobe, restore.path == write.path {
+          step.undo = { try Step.write(restore, subject: subject, sysfs: sysfs).action() }
+          step.restoreAtEnd = true
+        }
+        steps.append((step, planned))
+      case .vfCount(_, let count):
+        var step = Step.write(SysfsWrite(String(count), to: planned.path), subject: subject, sysfs: sysfs, totalVFs: run.observed.totalVFs)
+        step.verify = { try self.verifyCount(count, of: run, timeout: timeout, progress: progress) }
+        steps.append((step, planned))
+      case .vfOverride(_, let vf, let driver):
+        steps.append((vfStep(planned, vf: vf, run: run) { SysfsWrite(driver.name, to: Layout.attribute(.driverOverride, of: $0)) }, planned))
+      case .vfProbe(_, let vf):
+        steps.append((vfStep(planned, vf: vf, run: run) { SysfsWrite($0.description, to: Layout.driversProbe) }, planned))
+      }
+    }
+    if let driver = plan.driver {
+      // Without a count change the VFs were there before: verify those.
+      let wait = Step("wait for the VFs to bind to \(driver)", subject: subject,
+        observe: { run.shortfall == nil ? .needed : .skipped },
+        action: {},
+        verify: {
+          let created: [PCIAddress] = (0..<run.enabled).compactMap { run.vfAddresses[$0] }
+          let expected: [PCIAddress] = plan.from == plan.to ? run.observed.vfs.map(\.address) : created
+          if let error = self.waitForDriver(expected, driver: driver.name, deadline: run.deadline, timeout: timeout) { throw error }
+        })
+      steps.append((wait, nil))
+    }
+    return steps
+  }
+
+  /// A write to a VF the count change made: its address is known only once `virtfnN` appeared; a VF
+  /// the driver did not enable is skipped.
+  private func vfStep(_ planned: PlannedWrite, vf: Int, run: CountRun, write: @escaping (PCIAddress) -> SysfsWrite) -> Step {
+    let subject = run.plan.pf.description
+    return Step(planned.description, subject: subject,
+      observe: { vf < run.enabled && run.vfAddresses[vf] != nil ? .needed : .skipped },
+      action: {
+        guard let address = run.vfAddresses[vf] else { return }
+        let actual = write(address)
+        run.written[planned] = actual
+        try Step.write(actual, subject: subject, sysfs: self.sysfs).action()
+      })
+  }
+
+  /// After `sriov_numvfs <- count`: re-read it (a driver may enable fewer and still succeed) and wait
+  /// for the VFs to appear (or disappear).
+  private func verifyCount(_ requested: Int, of run: CountRun, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?) throws {
+    let pf = run.plan.pf
+    let numVFsPath = Layout.attribute(.sriovNumVFs, of: pf)
+    guard let actual = readCount(numVFsPath) else {
+      throw SRIOVError(pf.description, "cannot re-read \(sysfs.absolute(numVFsPath)) after writing it")
+    }
+    if requested == 0 && actual == 0 {
+      if let error = waitForVFs(pf, count: 0, deadline: run.deadline, timeout: timeout, progress: nil).error { throw error }
+      return
+    }
+    run.enabled = min(actual, requested)
+    let waited = waitForVFs(pf, count: run.enabled, deadline: run.deadline, timeout: timeout, progress: progress)
+    run.vfAddresses = waited.addresses
+    if let error = waited.error { throw error }
+    if actual != requested {
+      run.shortfall = SRIOVError(pf.description, "asked for \(requested) VFs but the driver enabled \(actual) (sriov_numvfs reads \(actual))",
+        hint: "the PF driver limits the VF count (see dmesg); \(actual) VFs exist now")
+    }
+  }
+
   /// Runs a bind or unbind. `plan` observes and plans: once to validate, and again once the lock is
   /// held (another process may have changed the device in between).
   func run(dryRun: Bool, timeout: Double, verb: String, plan: () throws -> DriverChange) throws -> LifecycleOutcome {
     let first = try plan()
     if first.isNoop || dryRun { return outcome(first, dryRun: dryRun, verb: verb) }
-    let lock = try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    let change = try plan()
+    let (change, report) = try StepExecutor(sysfs: sysfs).run(dryRun: false, plan: plan) { steps($0, timeout: timeout) }
     var outcome = outcome(change, dryRun: false, verb: verb)
     if change.isNoop { return outcome }
+    outcome.record(report, of: change.writes.map(PlannedWrite.write), restore: nil) { SysfsWrite($0.value, to: $0.path) }
+    if let error = outcome.error { outcome.summary = error.message }
+    return outcome
+  }
+
+  /// A driver change as steps: its writes, the last one verified by waiting for the binding. The one
+  /// bind-and-wait of `bind`, `unbind` and `apply`.
+  func steps(_ change: DriverChange, timeout: Double) -> [Step] {
     let subject = change.device.description
-    for (i, write) in change.writes.enumerated() {
-      do {
-        try sysfs.write(write.value, to: write.path)
-        outcome.applied.append(write)
-      } catch {
-        let explained = WriteErrors.explain(error, subject: subject, write: write)
-        outcome.failed.append(.init(write: write, error: explained.message))
-        outcome.skipped = change.writes[(i + 1)...].map(PlannedWrite.write)
-        outcome.error = explained
-        outcome.summary = explained.message
-        return outcome
+    var steps: [Step] = change.writes.map { Step.write($0, subject: subject, sysfs: sysfs) }
+    guard !steps.isEmpty else { return [] }
+    steps[steps.count - 1].verify = {
+      let deadline: Double = clock.now() + timeout
+      if let error = waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
+        throw error
       }
     }
-    let deadline: Double = clock.now() + timeout
-    if let error = waitForBinding(change.device, expected: change.expectedDriver, deadline: deadline, timeout: timeout) {
-      outcome.error = error
-      outcome.summary = error.message
-    }
-    return outcome
+    return steps
+  }
+
+  /// Runs a driver change inside a larger plan (the lock is held); throws its failure.
+  func bindAndWait(_ change: DriverChange, timeout: Double) throws {
+    if let error = StepExecutor.execute(steps(change, timeout: timeout)).error { throw error }
   }
 
   private func outcome(_ change: DriverChange, dryRun: Bool, verb: String) -> LifecycleOutcome {

@@ -38,6 +38,8 @@ public struct SysfsWrite: Hashable, Sendable, CustomStringConvertible {
 /// their addresses, so the executor reads `virtfnN` once they appear.
 public enum PlannedWrite: Hashable, Sendable, CustomStringConvertible {
   case write(SysfsWrite)
+  /// `sriov_numvfs <- count`: the count stays a number until the write formats it.
+  case vfCount(pf: PCIAddress, count: Int)
   /// `virtfnN/driver_override <- driver`
   case vfOverride(pf: PCIAddress, vf: Int, driver: DriverName)
   /// `sys/bus/pci/drivers_probe <- <address of virtfnN>`
@@ -47,6 +49,7 @@ public enum PlannedWrite: Hashable, Sendable, CustomStringConvertible {
   public var path: HostPath {
     switch self {
     case .write(let w): w.path
+    case .vfCount(let pf, _): SysfsLayout.attribute(.sriovNumVFs, of: pf)
     case .vfOverride(let pf, let vf, _): SysfsLayout.virtfn(vf, of: pf).appending(SysfsLayout.Attribute.driverOverride.rawValue)
     case .vfProbe: SysfsLayout.driversProbe
     }
@@ -56,6 +59,7 @@ public enum PlannedWrite: Hashable, Sendable, CustomStringConvertible {
   public var value: String {
     switch self {
     case .write(let w): w.value
+    case .vfCount(_, let count): String(count)
     case .vfOverride(_, _, let driver): driver.name
     case .vfProbe(_, let vf): "<address of \(SysfsLayout.virtfnPrefix)\(vf)>"
     }

@@ -28,6 +28,36 @@ public struct LifecycleOutcome: Sendable {
     self.summary = summary
   }
 
+  /// Takes the executor's report. `writes` pairs each step with the planned write it reports as (nil:
+  /// a step that only waits); `actual` gives the write as made. A write that failed is listed with its
+  /// error; a wait that failed is only the outcome's error (its write did happen). The autoprobe
+  /// restore, run at the end, is listed last when it ran.
+  mutating func record(
+    _ report: StepReport, of writes: [PlannedWrite?], restore: SysfsWrite?, actual: (PlannedWrite) -> SysfsWrite
+  ) {
+    var restored: [SysfsWrite] = []
+    for (entry, planned) in zip(report.entries, writes) {
+      guard let planned else { continue }
+      let write = actual(planned)
+      switch entry.status {
+      case .applied, .rolledBack, .rollbackFailed: applied.append(write)
+      case .failed where entry.failedAt == .verify: applied.append(write)
+      case .failed: failed.append(.init(write: write, error: entry.error?.message ?? ""))
+      case .skipped: skipped.append(planned)
+      case .planned, .unchanged: break
+      }
+      // The autoprobe write is the step whose undo is the restore.
+      guard let restore, entry.status == .applied, case .write(let w) = planned, w.path == restore.path else { continue }
+      if entry.restored {
+        restored.append(restore)
+      } else if let error = entry.error {
+        failed.append(.init(write: restore, error: error.message))
+      }
+    }
+    applied += restored
+    if let error = report.error, self.error == nil { self.error = error }
+  }
+
   public func json() -> JSON {
     let plannedJSON: [JSON] = planned.map { Self.writeJSON(path: $0.path, value: $0.value) }
     let appliedJSON: [JSON] = applied.map { Self.writeJSON(path: $0.path, value: $0.value) }

@@ -35,7 +35,6 @@ public struct VFCountChange: Hashable, Sendable {
   public static func plan(_ observed: ObservedPF, to target: Int, options: Options = Options()) throws(SRIOVError) -> VFCountChange {
     let pf = observed.address
     let subject = pf.description
-    let numVFsPath = SysfsLayout.attribute(.sriovNumVFs, of: pf)
     guard target >= 0 else {
       throw SRIOVError(subject, "cannot create \(target) VFs: the count must be 0 or more", exitCode: 64)
     }
@@ -86,9 +85,9 @@ public struct VFCountChange: Hashable, Sendable {
       }
     }
     if observed.numVFs > 0 && target > 0 {
-      writes.append(.write(SysfsWrite("0", to: numVFsPath)))
+      writes.append(.vfCount(pf: pf, count: 0))
     }
-    writes.append(.write(SysfsWrite(String(target), to: numVFsPath)))
+    writes.append(.vfCount(pf: pf, count: target))
     if let driver = options.driver, target > 0 {
       for index in 0..<target {
         writes.append(.vfOverride(pf: pf, vf: index, driver: driver))

@@ -76,10 +76,10 @@ public struct Eswitch {
     return ObservedEswitch(handle: handle, driver: driver, current: current, pf: pf, numVFs: numVFs)
   }
 
-  /// `lockHeld`: the caller (apply) already holds the host lock.
+  /// `locking: .held`: the caller (apply) already holds the host lock.
   public func change(
     _ device: String, to target: EswitchTarget, force: Bool = false, dryRun: Bool = false, timeout: Double = 60,
-    lockHeld: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
+    locking: StepExecutor.Locking = .take, progress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws -> EswitchOutcome {
     let (handle, pci) = try resolve(device)
     let observed = try observe(handle, pci: pci, target: target)
@@ -87,18 +87,18 @@ public struct Eswitch {
     var outcome = EswitchOutcome(plan: plan.change, dryRun: dryRun)
     outcome.error = plan.refusal
     if plan.change.isNoop || dryRun { return outcome }
-    let lock = lockHeld ? nil : try HostLock.acquire(sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    // Another process may have changed the device before we got the lock: plan again.
-    let current = try observe(handle, pci: pci, target: target)
-    var change = plan.change
-    if current != observed {
-      change = try EswitchChange.plan(current, to: target, force: force)
-      outcome = EswitchOutcome(plan: change, dryRun: false)
-      if change.isNoop { return outcome }
+    return try StepExecutor(sysfs: sysfs).underLock(locking) {
+      // Another process may have changed the device before we got the lock: plan again.
+      let current = try observe(handle, pci: pci, target: target)
+      var change = plan.change
+      if current != observed {
+        change = try EswitchChange.plan(current, to: target, force: force)
+        outcome = EswitchOutcome(plan: change, dryRun: false)
+        if change.isNoop { return outcome }
+      }
+      execute(change, into: &outcome, timeout: timeout, progress: progress)
+      return outcome
     }
-    execute(change, into: &outcome, timeout: timeout, progress: progress)
-    return outcome
   }
 
   /// A dry run of a refused change still gets the forced plan, with the refusal as its error.
@@ -113,72 +113,103 @@ public struct Eswitch {
     }
   }
 
-  /// Runs the steps; never throws: failures land in `outcome`. After a failed step, the steps that
-  /// give the VFs back (rebind, numvfs N) still run.
+  /// Runs the steps through the step executor; never throws: failures land in `outcome`. A failure
+  /// rolls back in reverse what the kernel lets us undo: unbound VFs are probed again, a removed VF
+  /// count is written back (the VFs come back new: their drivers' state and VF settings are gone),
+  /// and the devlink mode is set back (a driver may refuse that too: then it says rollback failed).
   func execute(_ change: EswitchChange, into outcome: inout EswitchOutcome, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?) {
     let deadline = clock.now() + timeout
-    let setIndex = change.steps.firstIndex { if case .setEswitch = $0 { true } else { false } } ?? change.steps.count
-    var failedAt: Int? = nil
-    for (i, step) in change.steps.enumerated() {
-      let restoring = i > setIndex
-      if failedAt != nil && !restoring {
-        outcome.skipped.append(step)
-        continue
-      }
-      if let error = run(step, change: change, deadline: deadline, timeout: timeout) {
-        outcome.failed.append(.init(step: step, error: error.message))
-        if outcome.error == nil { outcome.error = error }
-        if failedAt == nil { failedAt = i }
-        continue
-      }
-      outcome.applied.append(step)
+    var steps: [Step] = change.steps.map { step($0, change: change, deadline: deadline, timeout: timeout) }
+    let verified = StepMemo<(after: EswitchSettings, representors: [Int: String])?>(nil)
+    // The whole change is verified once its last step ran: the mode, then the representors.
+    steps.append(Step("verify the eSwitch", subject: change.observed.handle.description, action: {},
+      verify: { verified.value = try self.verify(change, deadline: deadline, timeout: timeout, progress: progress) }))
+    let report = StepExecutor.execute(steps)
+    if let verified = verified.value {
+      outcome.after = verified.after
+      outcome.representors = verified.representors
     }
-    if outcome.error == nil { verify(change, into: &outcome, deadline: deadline, timeout: timeout, progress: progress) }
+    for (entry, step) in zip(report.entries, change.steps) {
+      switch entry.status {
+      case .applied: outcome.applied.append(step)
+      case .failed where entry.failedAt == .verify: outcome.applied.append(step)
+      case .failed: outcome.failed.append(.init(step: step, error: entry.error?.message ?? ""))
+      case .rolledBack: outcome.rolledBack.append(step)
+      case .rollbackFailed:
+        outcome.applied.append(step)
+        outcome.failed.append(.init(step: step, error: "rollback failed: " + (entry.error?.message ?? "")))
+      case .skipped: outcome.skipped.append(step)
+      case .planned, .unchanged: break
+      }
+    }
+    if outcome.error == nil { outcome.error = report.error }
     outcome.summary = outcome.error?.problem ?? outcome.doneSummary
   }
 
-  private func run(_ step: EswitchStep, change: EswitchChange, deadline: Double, timeout: Double) -> SRIOVError? {
+  /// One planned eSwitch step as an executor step, with its undo.
+  private func step(_ planned: EswitchStep, change: EswitchChange, deadline: Double, timeout: Double) -> Step {
     let subject = change.observed.handle.description
-    switch step {
+    switch planned {
     case .write(let write):
-      do {
-        try sysfs.write(write.value, to: write.path)
-      } catch {
-        return WriteErrors.explain(error, subject: subject, write: write, totalVFs: change.observed.pf?.totalVFs)
+      return Step.write(write, subject: subject, sysfs: sysfs)
+    case .vfCount(let pf, let count):
+      let total = change.observed.pf?.totalVFs
+      let written = planned.sysfsWrite ?? SysfsWrite(String(count), to: SysfsLayout.attribute(.sriovNumVFs, of: pf))
+      var step = Step.write(written, subject: subject, sysfs: sysfs, totalVFs: total)
+      // Wait for the kernel to make (or remove) the VFs before the next step.
+      step.verify = {
+        if let error = self.lifecycle.waitForVFs(pf, count: count, deadline: deadline, timeout: timeout, progress: nil).error { throw error }
       }
-      // A VF count write: wait for the kernel to make (or remove) the VFs before the next step.
-      if let pf = change.observed.pf, write.path == SysfsLayout.attribute(.sriovNumVFs, of: pf.address) {
-        return lifecycle.waitForVFs(pf.address, count: Int(write.value) ?? 0, deadline: deadline, timeout: timeout, progress: nil).error
+      if count == 0, let before = change.observed.pf?.numVFs, before > 0 {
+        step.undo = {
+          try Step.write(SysfsWrite(String(before), to: written.path), subject: subject, sysfs: self.sysfs, totalVFs: total).action()
+          if let error = self.lifecycle.waitForVFs(pf, count: before, deadline: deadline, timeout: timeout, progress: nil).error { throw error }
+        }
       }
-      return nil
+      return step
+    case .unbind(let vf, let driver):
+      var step = Step.write(SysfsWrite(vf.description, to: SysfsLayout.driverUnbind(driver)), subject: subject, sysfs: sysfs)
+      // Probe it again unless something (the plan's own rebind) already did.
+      step.undo = {
+        guard (try? self.lifecycle.driverName(of: vf)) ?? nil == nil else { return }
+        try Step.write(SysfsWrite(vf.description, to: SysfsLayout.driversProbe), subject: subject, sysfs: self.sysfs).action()
+      }
+      return step
     case .setEswitch(let handle, let mode, let inline, let encap):
-      do {
-        try devlink.setEswitch(handle, mode: mode, inlineMode: inline, encapMode: encap)
-        return nil
-      } catch {
-        return EswitchErrors.explain(error, handle: handle, driver: change.observed.driver,
-          attempt: "setting the eSwitch \(change.target.devlinkArguments) failed", observed: change.observed)
+      let before = change.observed.current
+      let set = { (mode: EswitchMode?, inline: EswitchInlineMode?, encap: EswitchEncapMode?, attempt: String) throws in
+        do { try self.devlink.setEswitch(handle, mode: mode, inlineMode: inline, encapMode: encap) } catch {
+          throw EswitchErrors.explain(error, handle: handle, driver: change.observed.driver, attempt: attempt, observed: change.observed)
+        }
       }
+      return Step(planned.description, subject: subject,
+        action: { try set(mode, inline, encap, "setting the eSwitch \(change.target.devlinkArguments) failed") },
+        undo: {
+          // Only what the step changed, back to what was read before it.
+          try set(mode == nil ? nil : before.mode, inline == nil ? nil : before.inlineMode, encap == nil ? nil : before.encapMode,
+            "setting the eSwitch back to \(EswitchView.text(before)) failed")
+        })
     }
   }
 
   /// Reads the mode back, waits for the representors (switchdev) or their removal (legacy), and for
   /// rebound VFs to be back on their driver.
-  private func verify(_ change: EswitchChange, into outcome: inout EswitchOutcome, deadline: Double, timeout: Double,
-                      progress: (@Sendable (Int, Int) -> Void)?) {
+  private func verify(_ change: EswitchChange, deadline: Double, timeout: Double, progress: (@Sendable (Int, Int) -> Void)?)
+    throws -> (after: EswitchSettings, representors: [Int: String])
+  {
     let handle = change.observed.handle
     let subject = handle.description
+    let after: EswitchSettings
+    var representors: [Int: String] = [:]
     do {
       guard let now = try devlink.eswitch(handle).settings, change.target.isMet(by: now) else {
         let read = (try? devlink.eswitch(handle).settings).map(EswitchView.text) ?? "nothing"
-        outcome.error = SRIOVError(subject, "the eSwitch reads back \(read) after setting \(change.target.devlinkArguments)",
+        throw SRIOVError(subject, "the eSwitch reads back \(read) after setting \(change.target.devlinkArguments)",
           hint: "the driver accepted the change but did not make it; check dmesg")
-        return
       }
-      outcome.after = now
+      after = now
     } catch {
-      outcome.error = EswitchErrors.explain(error, handle: handle, driver: change.observed.driver, attempt: "cannot read the eSwitch back")
-      return
+      throw EswitchErrors.explain(error, handle: handle, driver: change.observed.driver, attempt: "cannot read the eSwitch back")
     }
     let want = change.target.mode.hasRepresentors ? change.observed.numVFs : 0
     var lastReady = -1
@@ -187,34 +218,33 @@ public struct Eswitch {
       do {
         reps = try devlink.ports().representors(of: handle)
       } catch {
-        outcome.error = EswitchErrors.explain(error, handle: handle, driver: change.observed.driver, attempt: "cannot list the devlink ports")
-        return
+        throw EswitchErrors.explain(error, handle: handle, driver: change.observed.driver, attempt: "cannot list the devlink ports")
       }
       let ready = change.target.mode.hasRepresentors ? (0..<want).filter { reps[$0] != nil }.count : reps.count
       if want > 0 && ready != lastReady { progress?(ready, want); lastReady = ready }
       let done = change.target.mode.hasRepresentors ? ready == want : reps.isEmpty
       if done {
-        outcome.representors = reps.compactMapValues(\.netdev)
+        representors = reps.compactMapValues(\.netdev)
         break
       }
       if clock.now() >= deadline {
         let what = change.target.mode.hasRepresentors
           ? "VF representors: \(ready)/\(want) appeared (devlink ports of flavour pcivf with a netdev)"
           : "the VF representors to disappear (\(reps.count) left)"
-        outcome.error = SRIOVError(subject, "timed out after \(Lifecycle.seconds(timeout)) s waiting for \(what)",
+        throw SRIOVError(subject, "timed out after \(Lifecycle.seconds(timeout)) s waiting for \(what)",
           hint: "check 'devlink port show' and dmesg; retry with a longer --timeout")
-        return
       }
       clock.sleep(seconds: pollInterval)
     }
     if let pf = change.observed.pf {
-      for vf in pf.vfs where change.unbinds.contains(vf.address) {
+      let unbound = Set(change.unbinds)
+      for vf in pf.vfs where unbound.contains(vf.address) {
         if let error = lifecycle.waitForBinding(vf.address, expected: vf.driver, deadline: deadline, timeout: timeout) {
-          outcome.error = error
-          return
+          throw error
         }
       }
     }
+    return (after, representors)
   }
 }
 
@@ -267,6 +297,8 @@ public struct EswitchOutcome: Sendable {
   public let dryRun: Bool
   public internal(set) var applied: [EswitchStep] = []
   public internal(set) var skipped: [EswitchStep] = []
+  /// Done, then undone after a later step failed.
+  public internal(set) var rolledBack: [EswitchStep] = []
   public internal(set) var failed: [Failure] = []
   /// What the eSwitch read back after the change (nil for a dry run or a no-op: `before` holds).
   public internal(set) var after: EswitchSettings? = nil
@@ -313,6 +345,7 @@ public struct EswitchOutcome: Sendable {
       ("planned", .array(plan.steps.map { $0.json() })),
       ("applied", .array(applied.map { $0.json() })),
       ("skipped", .array(skipped.map { $0.json() })),
+      ("rolled_back", .array(rolledBack.map { $0.json() })),
       ("failed", .array(failed.map { f in
         guard case .object(let fields) = f.step.json() else { return .null }
         return .object(fields + [("error", .string(f.error))])
@@ -341,6 +374,7 @@ public struct EswitchOutcome: Sendable {
     var out = "\(head): \(error?.problem ?? summary)\n"
     for step in applied { out += "  did \(step)\n" }
     for f in failed { out += "  FAILED \(f.step)\n" }
+    for step in rolledBack { out += "  rolled back \(step)\n" }
     for step in skipped { out += "  skipped \(step)\n" }
     for vf in representors.keys.sorted() { out += "  vf \(vf) representor \(representors[vf]!)\n" }
     return out

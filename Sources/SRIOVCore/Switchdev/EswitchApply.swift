@@ -116,8 +116,22 @@ extension Apply {
   func performEswitch(_ pf: PCIAddress, to target: EswitchTarget) throws -> Bool {
     guard let devlink else { throw SRIOVError(pf.description, "cannot change the eSwitch: this host root has no devlink") }
     let eswitch = Eswitch(sysfs: sysfs, devlink: devlink, clock: lifecycle.clock, pollInterval: lifecycle.pollInterval)
-    let outcome = try eswitch.change(pf.description, to: target, force: true, timeout: timeout, lockHeld: true)
+    let outcome = try eswitch.change(pf.description, to: target, force: true, timeout: timeout, locking: .held)
     if let error = outcome.error { throw error }
     return outcome.changed
+  }
+}
+
+extension Apply {
+  /// Re-observation of an eSwitch step: whether the mode already is the target (an earlier step or
+  /// another process set it).
+  func eswitchIsMet(_ pf: PCIAddress, _ target: EswitchTarget) throws -> Bool {
+    guard let devlink else { return false }  // performEswitch says why
+    let handle = DevlinkHandle(pci: pf)
+    do {
+      return try devlink.eswitch(handle).settings.map(target.isMet) ?? false
+    } catch {
+      throw EswitchErrors.explain(error, handle: handle, driver: try? lifecycle.driverName(of: pf) ?? nil, attempt: "cannot read the eSwitch")
+    }
   }
 }

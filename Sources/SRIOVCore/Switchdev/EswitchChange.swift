@@ -57,13 +57,29 @@ public struct EswitchTarget: Hashable, Sendable {
 
 /// One step of an eSwitch plan: a sysfs write or the devlink call.
 public enum EswitchStep: Hashable, Sendable, CustomStringConvertible {
+  /// `drivers_probe <- VF` (rebinding a VF unbound for the change).
   case write(SysfsWrite)
+  /// `sriov_numvfs <- count`: the count stays a number until the write formats it.
+  case vfCount(pf: PCIAddress, count: Int)
+  /// `drivers/DRIVER/unbind <- VF`; its undo probes the VF again.
+  case unbind(vf: PCIAddress, driver: DriverName)
   /// `DEVLINK_CMD_ESWITCH_SET` with only the attributes that change.
   case setEswitch(DevlinkHandle, mode: EswitchMode?, inlineMode: EswitchInlineMode?, encapMode: EswitchEncapMode?)
 
-  public var description: String {
+  /// The sysfs write a step makes; nil for the devlink call.
+  public var sysfsWrite: SysfsWrite? {
     switch self {
-    case .write(let w): return w.description
+    case .write(let w): w
+    case .vfCount(let pf, let count): SysfsWrite(String(count), to: SysfsLayout.attribute(.sriovNumVFs, of: pf))
+    case .unbind(let vf, let driver): SysfsWrite(vf.description, to: SysfsLayout.driverUnbind(driver))
+    case .setEswitch: nil
+    }
+  }
+
+  public var description: String {
+    if let write = sysfsWrite { return write.description }
+    switch self {
+    case .write, .vfCount, .unbind: return ""
     case .setEswitch(let handle, let mode, let inline, let encap):
       var parts: [String] = []
       if let mode { parts.append("mode \(mode.rawValue)") }
@@ -74,9 +90,11 @@ public enum EswitchStep: Hashable, Sendable, CustomStringConvertible {
   }
 
   public func json() -> JSON {
-    switch self {
-    case .write(let w):
+    if let w = sysfsWrite {
       return .object([("action", .string("write")), ("path", .string(w.path.description)), ("value", .string(w.value))])
+    }
+    switch self {
+    case .write, .vfCount, .unbind: return .null
     case .setEswitch(let handle, let mode, let inline, let encap):
       return .object([
         ("action", .string("devlink")), ("handle", .string(handle.description)), ("mode", .optional(mode?.rawValue)),
@@ -139,7 +157,7 @@ public struct EswitchChange: Hashable, Sendable {
     case .recreateVFs:
       try refuseInUse(pf, action: "change the eSwitch to \(target.mode.rawValue): \(observed.driver ?? "its driver") needs the VFs removed first, which destroys every VF",
         subject: subject, force: force)
-      let steps: [EswitchStep] = [.write(SysfsWrite("0", to: numVFsPath)), set, .write(SysfsWrite(String(pf.numVFs), to: numVFsPath))]
+      let steps: [EswitchStep] = [.vfCount(pf: pf.address, count: 0), set, .vfCount(pf: pf.address, count: pf.numVFs)]
       return EswitchChange(observed: observed, target: target, order: order, steps: steps, destroys: pf.vfs.map(\.address), unbinds: [])
     case .unbindRebind:
       let bound = pf.vfs.filter { $0.driver != nil }
@@ -150,7 +168,7 @@ public struct EswitchChange: Hashable, Sendable {
       var steps: [EswitchStep] = []
       for vf in bound {
         guard let driver = vf.driver, let name = try? DriverName(parsing: driver) else { continue }
-        steps.append(.write(SysfsWrite(vf.address.description, to: SysfsLayout.driverUnbind(name))))
+        steps.append(.unbind(vf: vf.address, driver: name))
       }
       steps.append(set)
       for vf in bound { steps.append(.write(SysfsWrite(vf.address.description, to: SysfsLayout.driversProbe))) }

@@ -80,70 +80,22 @@ public struct VFSettingsApplier {
       outcome.after = before
       return outcome
     }
-    let (done, failure) = applyInOrder(planned, target: target)
-    outcome.applied = done
-    guard let failure else {
-      outcome.after = try? readVF(target)
-      return outcome
+    let steps: [Step] = planned.map { setting in
+      Step.vfSetting(setting, description: "\(target.subject): \(setting)", subject: target.subject, target: { target },
+        control: control, restore: { setting.restoring(from: before) }, read: { try self.readVF(target) })
     }
-    outcome.failed.append(.init(setting: failure.setting, error: failure.error.problem))
-    rollBack(done, to: before, target: target, outcome: &outcome)
+    // Netlink only: the caller holds the host lock (set) or runs inside a locked plan (apply).
+    let report = StepExecutor.execute(steps)
+    outcome.record(report, before: before)
     outcome.after = try? readVF(target)
-    if let after = outcome.after { checkRestores(against: after, before: before, outcome: &outcome) }
+    guard let failure = report.error else { return outcome }
     let undone = outcome.rolledBack.map(\.name)
     let state = outcome.applied.isEmpty
       ? (undone.isEmpty ? "nothing was changed" : "nothing was changed: restored " + undone.joined(separator: ", "))
       : "left changed: " + outcome.applied.map(\.description).joined(separator: ", ") + " (could not restore)"
-    let hint = [failure.error.hint, state].compactMap { $0 }.joined(separator: "; ")
-    outcome.error = SRIOVError(failure.error.subject, failure.error.problem, hint: hint)
+    let hint = [failure.hint, state].compactMap { $0 }.joined(separator: "; ")
+    outcome.error = SRIOVError(failure.subject, failure.problem, hint: hint)
     return outcome
-  }
-
-  /// Sends each setting and reads it back; stops at the first refusal or disagreeing read-back.
-  private func applyInOrder(_ planned: [VFSetting], target: VFSettingsTarget) -> ([VFSetting], (setting: VFSetting, error: SRIOVError)?) {
-    var done: [VFSetting] = []
-    for setting in planned {
-      do {
-        try control.apply(setting, vf: target.vf, pf: target.netdev)
-        done.append(setting)
-        let now = try readVF(target)
-        guard setting.isReflected(in: now) else {
-          return (done, (setting, SRIOVError(target.subject,
-            "the kernel accepted \(setting) but reports \(VFSettingsView.text(now))",
-            hint: "the driver changed something else or ignored the request; check dmesg")))
-        }
-      } catch {
-        return (done, (setting, VFSettingsErrors.explain(error, setting: setting, target: target)))
-      }
-    }
-    return (done, nil)
-  }
-
-  /// A restore the kernel accepted but does not show is not a restore.
-  private func checkRestores(against after: VFSettings, before: VFSettings, outcome: inout VFSettingsOutcome) {
-    for setting in outcome.rolledBack {
-      guard let restore = setting.restoring(from: before), !restore.isReflected(in: after) else { continue }
-      outcome.rolledBack.removeAll { $0 == setting }
-      outcome.applied.append(setting)
-      outcome.failed.append(.init(setting: restore, error: "restoring: the kernel accepted \(restore) but reports \(VFSettingsView.text(after))"))
-    }
-  }
-
-  /// Restores `done` in reverse order from `original`; what cannot be restored stays in `applied`.
-  private func rollBack(_ done: [VFSetting], to original: VFSettings, target: VFSettingsTarget, outcome: inout VFSettingsOutcome) {
-    for setting in done.reversed() {
-      guard let restore = setting.restoring(from: original) else {
-        outcome.failed.append(.init(setting: setting, error: "cannot restore \(setting.name): its earlier value was not reported"))
-        continue
-      }
-      do {
-        try control.apply(restore, vf: target.vf, pf: target.netdev)
-        outcome.applied.removeAll { $0 == setting }
-        outcome.rolledBack.append(setting)
-      } catch {
-        outcome.failed.append(.init(setting: restore, error: "restoring: " + VFSettingsErrors.explain(error, setting: restore, target: target).problem))
-      }
-    }
   }
 
   private func readVF(_ target: VFSettingsTarget) throws -> VFSettings {
@@ -251,6 +203,40 @@ public struct VFSettingsOutcome: Sendable {
   public internal(set) var error: SRIOVError?
 
   public var changed: Bool { !applied.isEmpty }
+
+  /// Takes the executor's report, one entry per planned setting, in the order things happened:
+  /// the failed setting first, then what its rollback did (newest first).
+  mutating func record(_ report: StepReport, before: VFSettings) {
+    let entries = report.entries
+    func failure(_ setting: VFSetting, _ error: SRIOVError?) -> Failure {
+      // An undo that got as far as sending names the value it sent back.
+      let shown = setting.restoring(from: before) ?? setting
+      return Failure(setting: shown, error: error?.problem ?? "")
+    }
+    guard let failedAt = entries.firstIndex(where: { $0.status == .failed }) else {
+      applied = zip(planned, entries).filter { $0.1.status == .applied }.map(\.0)
+      return
+    }
+    let failedEntry = entries[failedAt]
+    let setting = planned[failedAt]
+    failed.append(Failure(setting: setting, error: failedEntry.error?.problem ?? ""))
+    // A setting sent but not shown by the kernel was undone with the others, before them.
+    let sent = failedEntry.failedAt == .verify
+    if sent, failedEntry.undoneAfterFailure == true { rolledBack.append(setting) }
+    if sent, failedEntry.undoneAfterFailure == false { failed.append(failure(setting, failedEntry.undoError)) }
+    for i in (0..<failedAt).reversed() {
+      switch entries[i].status {
+      case .rolledBack: rolledBack.append(planned[i])
+      case .rollbackFailed: failed.append(failure(planned[i], entries[i].error))
+      default: break
+      }
+    }
+    applied = planned.indices.filter { i in
+      let entry = entries[i]
+      return entry.status == .applied || entry.status == .rollbackFailed
+        || (i == failedAt && sent && entry.undoneAfterFailure != true)
+    }.map { planned[$0] }
+  }
 
   public var summary: String {
     if let error { return error.message }

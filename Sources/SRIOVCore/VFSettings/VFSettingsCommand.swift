@@ -59,8 +59,8 @@ public enum VFSettingsCommand {
       throw SRIOVError(target.subject, "cannot plan: \(host.root) has no stored VF settings (\(host.sysfs.absolute(VFSettingsSource.dumpPath)))",
         hint: "capture the host with 'sriovctl capture' to store its VF settings")
     }
-    let lock = dryRun ? nil : try HostLock.acquire(host.sysfs)
-    defer { withExtendedLifetime(lock) {} }
-    return try VFSettingsApplier(control: source.control).run(request, on: target, dryRun: dryRun)
+    return try StepExecutor(sysfs: host.sysfs).underLock(dryRun ? .none : .take) {
+      try VFSettingsApplier(control: source.control).run(request, on: target, dryRun: dryRun)
+    }
   }
 }
