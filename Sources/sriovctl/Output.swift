@@ -19,8 +19,8 @@ enum Output {
   }
 
   /// The one choice every reporting command makes: its JSON document, or its text report.
-  static func report(json: Bool, _ document: @autoclosure () -> JSON, text report: @autoclosure () -> String) {
-    if json { write(document().rendered()) } else { text(report()) }
+  static func render(_ report: some Rendered, json: Bool) {
+    if json { write(report.json().rendered()) } else { text(report.text()) }
   }
   /// Warnings beside a JSON result (stdout stays one JSON document).
   static func warning(_ text: String) { fputs(text, stderr) }
@@ -30,6 +30,52 @@ enum Output {
     var text = "Error: \(ParseError.printable(message, limit: nil))\n"
     if let hint { text += "hint: \(ParseError.printable(hint, limit: nil))\n" }
     fputs(text, stderr)
+  }
+}
+
+/// A report as every command prints it: escaped text, or one JSON document.
+protocol Rendered {
+  func text() -> String
+  func json() -> JSON
+}
+
+extension ListReport: Rendered {}
+extension DeviceReport: Rendered {}
+extension DevlinkDeviceReport: Rendered {}
+extension LifecycleOutcome: Rendered {}
+extension ApplyOutcome: Rendered {}
+extension Persist.Outcome: Rendered {}
+extension CaptureReport: Rendered {}
+extension OwnersReport: Rendered {}
+extension VFSettingsOutcome: Rendered {}
+extension EswitchOutcome: Rendered {}
+
+/// `check`: `--strict` decides the JSON's `ok` too.
+struct StrictCheckReport: Rendered {
+  let report: CheckReport
+  let strict: Bool
+  func text() -> String { report.text() }
+  func json() -> JSON { report.json(strict: strict) }
+}
+
+/// A report with lines before its text (warnings); in JSON they go to stderr instead.
+struct PrefixedReport<Base: Rendered>: Rendered {
+  let prefix: String
+  let base: Base
+  func text() -> String { prefix + base.text() }
+  func json() -> JSON { base.json() }
+}
+
+/// The exit status of each kind of error: the CLI's contract (DESIGN.md section 2), not core's.
+enum ExitStatus {
+  static let usage: Int32 = 64
+
+  static func code(for kind: ErrorKind) -> Int32 {
+    switch kind {
+    case .failure: 1
+    case .usage: usage
+    case .interrupted(let signal): 128 + signal
+    }
   }
 }
 

@@ -34,7 +34,7 @@ func main() -> Never {
     let names = SRIOVCtl.configuration.subcommands.map { $0._commandName }
     Output.error("help: there is no command '\(ParseError.printable(topic))' (the commands: \(names.joined(separator: ", ")))",
       hint: "run 'sriovctl help' for the overview, 'sriovctl help COMMAND' for one command")
-    exit(64)
+    exit(ExitStatus.usage)
   }
   do {
     if let list = QuickList(arguments.dropFirst()) {
@@ -46,9 +46,15 @@ func main() -> Never {
     exit(0)
   } catch let error as any UserFacingError {
     Output.error(error.message, hint: error.hint)
-    exit(error.exitCode)
+    exit(ExitStatus.code(for: error.kind))
   } catch {
-    SRIOVCtl.exit(withError: error)
+    let status = SRIOVCtl.exitCode(for: error)
+    guard status != .success else { SRIOVCtl.exit(withError: error) }  // --help and friends: stdout
+    // The parser quotes the value it refused: escape it (an ESC in an argument must not reach the
+    // terminal), keeping its own line breaks (usage lines).
+    let message = SRIOVCtl.fullMessage(for: error)
+    if !message.isEmpty { Output.warning(TerminalText.escaped(message, keepingLineBreaks: true) + "\n") }
+    exit(status.rawValue)
   }
 }
 
