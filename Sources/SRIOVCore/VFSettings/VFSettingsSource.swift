@@ -76,18 +76,6 @@ public struct VFSettingsReadout: Sendable {
     }
   }
 
-  /// The PF's `vf_settings` JSON object: where settings came from and whether the list is complete.
-  public func json() -> JSON {
-    .object([
-      ("source", .string(source.rawValue)),
-      ("netdev", .string(netdev)),
-      ("num_vfs", .optional(settings?.numVFs)),
-      ("reported_vfs", .optional(settings?.vfs.count)),
-      ("truncated", .optional(settings?.isTruncated)),
-      ("error", .optional(error)),
-    ])
-  }
-
   /// A note under the table when something is missing, else nil.
   public var note: String? {
     if let error { return "note: \(netdev): VF settings unavailable: \(error)" }
