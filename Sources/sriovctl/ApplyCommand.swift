@@ -24,8 +24,7 @@ struct ApplyState: ParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
-    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
+  @OptionGroup var input: DesiredStateFile
   @Flag(name: .long, help: "Exit 0 when nothing had to change, 2 when something changed (or would, with --dry-run), 1 on failure.")
   var detailedExitcode = false
   @OptionGroup var change: ChangeOptions<Help>
@@ -38,7 +37,7 @@ struct ApplyState: ParsableCommand {
   }
 
   func run() throws {
-    let (state, _) = try DesiredState.load(path: file)
+    let (state, _) = try DesiredState.load(path: input.file)
     let host = try global.host(environment: Process.environment)
     // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
     var apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: change.timeout)
@@ -74,14 +73,13 @@ struct PersistState: ParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
-    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
+  @OptionGroup var input: DesiredStateFile
   @Flag(name: .long, help: "Print what would be written and the unit; write nothing.") var dryRun = false
   @Flag(name: .long, help: "Install even when another tool configures the same thing on a PF (see 'sriovctl owners').")
   var force = false
 
   func run() throws {
-    let (state, text) = try DesiredState.load(path: file)
+    let (state, text) = try DesiredState.load(path: input.file)
     let root = HostRoot.path(option: global.root, environment: Process.environment)
     let owners = try OwnersPlan.make(state, sysfs: RootedSysfs(root: root))
     if !force, let refusal = owners.refusal() { throw refusal }
@@ -89,4 +87,10 @@ struct PersistState: ParsableCommand {
     outcome.warnings = owners.warnings
     Output.render(outcome, json: global.json)
   }
+}
+
+/// `-f FILE`, the desired-state file `apply` and `persist` read.
+struct DesiredStateFile: ParsableArguments {
+  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
+    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
 }

@@ -12,6 +12,16 @@ private func finish(_ outcome: LifecycleOutcome, json: Bool, progress: ProgressL
   if let error = outcome.error { throw error }
 }
 
+/// Every lifecycle command: one host, the privilege check for what the change writes (a dry run
+/// needs none), the change, its outcome.
+private func runChange(_ global: GlobalOptions, on device: DeviceRef, dryRun: Bool, action: String,
+                       writes paths: (PCIAddress) -> [HostPath], progress: ProgressLine? = nil,
+                       _ change: (Lifecycle) throws -> LifecycleOutcome) throws {
+  let host = try global.host(environment: Process.environment)
+  try Privileges.requireWriteAccess(for: device, on: host, dryRun: dryRun, action: action, paths: paths)
+  try finish(try change(Lifecycle(sysfs: host.sysfs)), json: global.json, progress: progress)
+}
+
 /// "waiting for VFs: 3/4" rewritten in place on a terminal (never on a pipe or with --json).
 final class ProgressLine: @unchecked Sendable {
   private var open = false
@@ -75,15 +85,12 @@ struct Create: ParsableCommand {
   }
 
   func run() throws {
-    let host = try global.host(environment: Process.environment)
-    try Privileges.requireWriteAccess(for: pf, on: host, dryRun: change.dryRun, action: "cannot change its VF count") {
-      Privileges.vfCountPaths(of: $0, bindsDriver: driver != nil)
-    }
     let progress = ProgressLine.make(json: global.json)
-    let outcome = try Lifecycle(sysfs: host.sysfs).setVFCount(
-      count, on: pf, options: .init(driver: driver, force: change.force), dryRun: change.dryRun, timeout: change.timeout,
-      progress: progress?.report)
-    try finish(outcome, json: global.json, progress: progress)
+    try runChange(global, on: pf, dryRun: change.dryRun, action: "cannot change its VF count",
+                  writes: { Privileges.vfCountPaths(of: $0, bindsDriver: driver != nil) }, progress: progress) {
+      try $0.setVFCount(count, on: pf, options: .init(driver: driver, force: change.force), dryRun: change.dryRun,
+                        timeout: change.timeout, progress: progress?.report)
+    }
   }
 }
 
@@ -120,13 +127,10 @@ struct Remove: ParsableCommand {
   }
 
   func run() throws {
-    let host = try global.host(environment: Process.environment)
-    try Privileges.requireWriteAccess(for: pf, on: host, dryRun: change.dryRun, action: "cannot remove its VFs") {
-      Privileges.vfCountPaths(of: $0, bindsDriver: false)
+    try runChange(global, on: pf, dryRun: change.dryRun, action: "cannot remove its VFs",
+                  writes: { Privileges.vfCountPaths(of: $0, bindsDriver: false) }) {
+      try $0.setVFCount(0, on: pf, options: .init(force: change.force), dryRun: change.dryRun, timeout: change.timeout, progress: nil)
     }
-    let outcome = try Lifecycle(sysfs: host.sysfs).setVFCount(
-      0, on: pf, options: .init(force: change.force), dryRun: change.dryRun, timeout: change.timeout, progress: nil)
-    try finish(outcome, json: global.json)
   }
 }
 
@@ -159,12 +163,9 @@ struct Bind: ParsableCommand {
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
 
   func run() throws {
-    let host = try global.host(environment: Process.environment)
-    try Privileges.requireWriteAccess(for: device, on: host, dryRun: dryRun, action: "cannot bind it to \(driver)") {
-      Privileges.driverChangePaths(of: $0)
+    try runChange(global, on: device, dryRun: dryRun, action: "cannot bind it to \(driver)", writes: Privileges.driverChangePaths) {
+      try $0.bind(device, to: driver, force: force, dryRun: dryRun)
     }
-    let outcome = try Lifecycle(sysfs: host.sysfs).bind(device, to: driver, force: force, dryRun: dryRun)
-    try finish(outcome, json: global.json)
   }
 }
 
@@ -193,11 +194,8 @@ struct Unbind: ParsableCommand {
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
 
   func run() throws {
-    let host = try global.host(environment: Process.environment)
-    try Privileges.requireWriteAccess(for: device, on: host, dryRun: dryRun, action: "cannot unbind it") {
-      Privileges.driverChangePaths(of: $0)
+    try runChange(global, on: device, dryRun: dryRun, action: "cannot unbind it", writes: Privileges.driverChangePaths) {
+      try $0.unbind(device, force: force, dryRun: dryRun)
     }
-    let outcome = try Lifecycle(sysfs: host.sysfs).unbind(device, force: force, dryRun: dryRun)
-    try finish(outcome, json: global.json)
   }
 }
