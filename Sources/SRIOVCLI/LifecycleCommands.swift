@@ -26,11 +26,11 @@ private func runChange(_ global: GlobalOptions, on device: DeviceRef, dryRun: Bo
 final class ProgressLine: @unchecked Sendable {
   private var open = false
 
-  static func make(json: Bool) -> ProgressLine? { !json && isatty(2) == 1 ? ProgressLine() : nil }
+  static func make(json: Bool) -> ProgressLine? { !json && Output.sink.errIsTerminal ? ProgressLine() : nil }
 
   var report: @Sendable (Int, Int) -> Void {
     { [self] ready, total in
-      fputs("\rwaiting for VFs: \(ready)/\(total)", stderr)
+      Output.warning("\rwaiting for VFs: \(ready)/\(total)")
       open = true
       if ready == total { close() }
     }
@@ -38,7 +38,7 @@ final class ProgressLine: @unchecked Sendable {
 
   /// Ends the line so that what follows starts on its own.
   func close() {
-    if open { fputs("\n", stderr) }
+    if open { Output.warning("\n") }
     open = false
   }
 }

@@ -3,13 +3,32 @@ import SRIOVCore
 @preconcurrency import Glibc
 #endif
 
+/// Where the CLI's output goes: the process's stdout and stderr, or a test's buffers.
+public struct OutputSink: Sendable {
+  public let out: @Sendable (String) -> Void
+  public let err: @Sendable (String) -> Void
+  /// Whether `err` is a terminal: progress lines are rewritten in place only there.
+  public let errIsTerminal: Bool
+
+  public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, errIsTerminal: Bool = false) {
+    self.out = out
+    self.err = err
+    self.errIsTerminal = errIsTerminal
+  }
+
+  public static let standard = OutputSink(
+    out: { text in fputs(text, stdout); fflush(stdout) },
+    err: { text in fputs(text, stderr) },
+    errIsTerminal: isatty(2) == 1)
+}
+
 /// The process's edges: stdout, stderr and the environment.
 enum Output {
+  /// Task-local, not global: each in-process run (a test) binds its own.
+  @TaskLocal static var sink = OutputSink.standard
+
   /// Text as it is: JSON (which escapes by its own rules) and the tool's own fixed text.
-  static func write(_ text: String) {
-    fputs(text, stdout)
-    fflush(stdout)
-  }
+  static func write(_ text: String) { sink.out(text) }
 
   /// A text report: the last pass over everything a renderer built from host names. The renderers
   /// escape each name (a newline in one must not start a line); this pass catches any they missed,
@@ -23,13 +42,13 @@ enum Output {
     if json { write(report.json().rendered()) } else { text(report.text()) }
   }
   /// Warnings beside a JSON result (stdout stays one JSON document).
-  static func warning(_ text: String) { fputs(text, stderr) }
+  static func warning(_ text: String) { sink.err(text) }
 
   static func error(_ message: String, hint: String?) {
     // A path or value with a newline in it must not break the one-line contract.
     var text = "Error: \(ParseError.printable(message, limit: nil))\n"
     if let hint { text += "hint: \(ParseError.printable(hint, limit: nil))\n" }
-    fputs(text, stderr)
+    sink.err(text)
   }
 }
 
@@ -79,8 +98,14 @@ enum ExitStatus {
   }
 }
 
+/// The environment the CLI sees: the process's, unless a caller (a test) binds its own.
+enum CLIEnvironment {
+  @TaskLocal static var values: [String: String]? = nil
+}
+
 enum Process {
   static var environment: [String: String] {
+    if let values = CLIEnvironment.values { return values }
     var result: [String: String] = [:]
     var pointer = environ
     while let entry = pointer.pointee {

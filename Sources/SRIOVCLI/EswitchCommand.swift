@@ -52,7 +52,7 @@ struct EswitchCommand: ParsableCommand {
     guard let source = try host.devlinkSource() else {
       throw SRIOVError(host.root, "cannot change the eSwitch: no devlink under this root", hint: "run without --root on the host itself")
     }
-    let progress: RepresentorProgress? = !global.json && isatty(2) == 1 ? RepresentorProgress() : nil
+    let progress: RepresentorProgress? = !global.json && Output.sink.errIsTerminal ? RepresentorProgress() : nil
     let outcome = try Eswitch(sysfs: host.sysfs, devlink: source.control)
       .change(pf, to: target, force: change.force, dryRun: change.dryRun, timeout: change.timeout, progress: progress?.report)
     progress?.close()
@@ -67,14 +67,14 @@ final class RepresentorProgress: @unchecked Sendable {
 
   var report: @Sendable (Int, Int) -> Void {
     { [self] ready, total in
-      fputs("\rwaiting for representors: \(ready)/\(total)", stderr)
+      Output.warning("\rwaiting for representors: \(ready)/\(total)")
       open = true
       if ready == total { close() }
     }
   }
 
   func close() {
-    if open { fputs("\n", stderr) }
+    if open { Output.warning("\n") }
     open = false
   }
 }
