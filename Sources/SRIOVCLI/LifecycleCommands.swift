@@ -84,6 +84,10 @@ struct Create: ParsableCommand {
     static let defaultTimeout = 120.0
   }
 
+  func validate() throws {
+    guard count >= 0 else { throw ValidationError("COUNT must be 0 or more (got \(count))") }
+  }
+
   func run() throws {
     let progress = ProgressLine.make(json: global.json)
     try runChange(global, on: pf, dryRun: change.dryRun, action: "cannot change its VF count",
