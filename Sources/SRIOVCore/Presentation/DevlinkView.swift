@@ -40,15 +40,22 @@ public enum EswitchView {
 }
 
 extension DevlinkDeviceReport {
+  /// The facts both renderings show, in order.
+  var fields: [ReportField] {
+    [
+      ReportField("driver", driver, json: JSON.string),
+      ReportField("num_vfs", label: "vfs", numVFs, json: JSON.int, text: { "\($0) (sriov_numvfs)" }),
+      ReportField("eswitch", json: eswitch.json(), text: eswitch.text),
+    ]
+  }
+
   public func json() -> JSON {
     .document([
       ("devlink_device", .object([
         ("handle", .string(handle.description)),
         ("bus", .string(handle.bus)),
         ("name", .string(handle.device)),
-        ("driver", .optional(driver)),
-        ("num_vfs", .optional(numVFs)),
-        ("eswitch", eswitch.json()),
+      ] + fields.jsonEntries + [
         ("representors", .array(eswitch.representors.keys.sorted().map { vf in
           .object([("vf", .int(vf)), ("netdev", .optional(eswitch.representors[vf]?.netdev)), ("port", .string(eswitch.representors[vf]!.name))])
         })),
@@ -58,10 +65,7 @@ extension DevlinkDeviceReport {
   }
 
   public func text() -> String {
-    var out = "\(handle)\n"
-    out += "  driver:   \(driver ?? unknownText)\n"
-    out += "  vfs:      \(numVFs.map { "\($0) (sriov_numvfs)" } ?? unknownText)\n"
-    out += "  eswitch:  \(eswitch.text)\n"
+    var out = "\(handle)\n" + fields.textLines(labelWidth: 10)
     if !ports.isEmpty { out += "  ports:\n" }
     for port in ports {
       var parts = [port.name, port.flavour?.description ?? "flavour unknown"]
