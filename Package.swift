@@ -20,14 +20,16 @@ let package = Package(
       "CPCI",
       .product(name: "SystemPackage", package: "swift-system"),
     ]),
+    // The commands, as a library: the binary is a thin entry point and tests run commands in-process.
+    .target(name: "SRIOVCLI", dependencies: [
+      "SRIOVCore",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
     .executableTarget(
       name: "sriovctl",
-      dependencies: [
-        "SRIOVCore",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: ["SRIOVCLI"],
       // Release: libstdc++ linked statically through link/libstdc++.so (a linker script), for start-up.
       linkerSettings: [.unsafeFlags(["-L", Context.packageDirectory + "/link"], .when(configuration: .release))]),
-    .testTarget(name: "SRIOVCoreTests", dependencies: ["SRIOVCore"]),
+    .testTarget(name: "SRIOVCoreTests", dependencies: ["SRIOVCore", "SRIOVCLI"]),
   ]
 )

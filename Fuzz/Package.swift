@@ -12,7 +12,7 @@ let package = Package(
   dependencies: [.package(name: "sriovctl", path: "..")],
   targets: [
     .systemLibrary(name: "CFuzzDriver"),
-    .target(name: "FuzzSupport", dependencies: [.product(name: "SRIOVCore", package: "sriovctl")]),
+    .target(name: "FuzzSupport", dependencies: ["CFuzzDriver", .product(name: "SRIOVCore", package: "sriovctl")]),
     fuzzTarget("FuzzAddress"),
     fuzzTarget("FuzzMAC"),
     fuzzTarget("FuzzSysfsValues"),

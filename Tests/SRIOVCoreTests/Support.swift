@@ -1,4 +1,5 @@
 import Foundation
+import SRIOVCLI
 import Testing
 
 /// Where the repository, its fixtures and the built `sriovctl` are, found from this file.
@@ -59,11 +60,38 @@ func withTempCopy<T>(of scenario: String, _ body: (String) throws -> T) throws -
   return try body(copy)
 }
 
-/// Runs the built CLI with `args`; the environment is ours without `SRIOVCTL_ROOT`, plus `env`.
+/// Runs the CLI in this process with `args` (the commands are the SRIOVCLI library): output is
+/// captured through the task-local sink, the environment is ours without `SRIOVCTL_ROOT`, plus `env`.
+/// Parallel-safe: nothing global is touched. `runBinary` is the same through the built executable.
 func runCLI(_ args: [String], env: [String: String] = [:]) throws -> (stdout: String, stderr: String, status: Int32) {
+  let out = Captured(), err = Captured()
+  let sink = OutputSink(out: { out.append($0) }, err: { err.append($0) })
+  let status = CLI.run(["sriovctl"] + args, sink: sink, environment: cliEnvironment(env))
+  return (out.text, err.text, status)
+}
+
+/// Runs the built executable with `args`, for the end-to-end tests (process edges: exit status,
+/// the thin `main`, real file descriptors).
+func runBinary(_ args: [String], env: [String: String] = [:]) throws -> (stdout: String, stderr: String, status: Int32) {
   try #require(FileManager.default.isExecutableFile(atPath: Repo.binary),
     "no sriovctl at \(Repo.binary): run `swift build --build-tests` first")
   return try run(Repo.binary, args, env: env)
+}
+
+/// Ours without `SRIOVCTL_ROOT`, plus `env`: what a test's run of the CLI sees.
+func cliEnvironment(_ env: [String: String]) -> [String: String] {
+  var environment = ProcessInfo.processInfo.environment
+  environment["SRIOVCTL_ROOT"] = nil
+  environment.merge(env) { _, new in new }
+  return environment
+}
+
+/// Text written by one in-process run (the sink may be called from the command's threads).
+final class Captured: @unchecked Sendable {
+  private let lock = NSLock()
+  private var buffer = ""
+  func append(_ text: String) { lock.withLock { buffer += text } }
+  var text: String { lock.withLock { buffer } }
 }
 
 /// Runs a program to completion; output goes through temp files so no pipe can fill up.
@@ -77,10 +105,7 @@ func run(_ program: String, _ args: [String], env: [String: String]) throws -> (
   let process = Process()
   process.executableURL = URL(fileURLWithPath: program)
   process.arguments = args
-  var environment = ProcessInfo.processInfo.environment
-  environment["SRIOVCTL_ROOT"] = nil
-  environment.merge(env) { _, new in new }
-  process.environment = environment
+  process.environment = cliEnvironment(env)
   let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
   process.standardOutput = outHandle
   process.standardError = errHandle

@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// PCI addresses, device references, interface and driver names: everything a user names a device by.
 /// Properties: a parsed value prints in canonical form and parses back to itself; a netdev or driver
@@ -36,6 +32,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

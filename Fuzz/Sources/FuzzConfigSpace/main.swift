@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 @testable import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Config-space decoding: the standard and extended capability walks (loops, pointers past the
 /// end, truncated reads), ACS, SR-IOV, port type, and the capture's serial-number scrubbing.
@@ -57,6 +53,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Generic netlink replies from devlink (family lookup, eSwitch get, port dump entries) and the
 /// capture's stored devlink answers. Properties: no trap; errors are one line; a parsed handle
@@ -51,6 +47,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

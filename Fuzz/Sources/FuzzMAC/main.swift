@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 @testable import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// MAC addresses (`--mac`, the desired-state file, netdev `address` files in a capture).
 /// Properties: a parsed MAC is unicast, prints as six lowercase pairs and parses back to itself;
@@ -28,6 +24,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

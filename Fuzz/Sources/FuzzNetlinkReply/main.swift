@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// rtnetlink replies as the kernel (or anything on the socket) sends them: message splitting
 /// (lengths that lie), attribute parsing (truncated, misaligned, nested), and `RTM_NEWLINK` VF
@@ -39,6 +35,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

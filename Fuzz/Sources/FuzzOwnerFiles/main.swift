@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 @testable import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Every owner parser (`sriovctl owners`): the input is split at NUL bytes into up to 12 pieces,
 /// each written as one configuration file of one kind (a .link, a .network, a netplan YAML, an NM
@@ -50,6 +46,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

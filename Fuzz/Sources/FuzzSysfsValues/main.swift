@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 @testable import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// sysfs attribute values and links as the inventory and `check` read them: hex IDs, class codes,
 /// counts, NUMA nodes, booleans, `resource` lines, `virtfn`/`physfn`/`driver`/`iommu_group`/netdev
@@ -74,6 +70,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The VF settings dump a capture stores (`sriovctl/vf-settings.json`), read back by list, show and
 /// the dry runs of set and apply. Properties: no trap; errors are one line; what decodes, encoded
@@ -21,6 +17,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

@@ -1,9 +1,5 @@
-import CFuzzDriver
 import FuzzSupport
 import SRIOVCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The YAML reader behind desired-state files (`apply -f`, `persist -f`), from bytes as the CLI
 /// reads them, then the schema reader on top. Properties: no trap (indentation, flow collections,
@@ -15,12 +11,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
   do {
     let node = try Document.parseYAML(bytes: bytes, source: "fuzz.yaml")
-    let printed = flow(node)
+    let once = printed(node, .yaml)
     do {
-      let again = try Document.parseYAML(printed, source: "again.yaml")
-      require(flow(again) == printed, "round trip changed the value: \(printed.debugDescription)")
+      let again = try Document.parseYAML(once, source: "again.yaml")
+      require(printed(again, .yaml) == once, "round trip changed the value: \(once.debugDescription)")
     } catch {
-      require(false, "flow form does not parse: \(printed.debugDescription): \(error)")
+      require(false, "flow form does not parse: \(once.debugDescription): \(error)")
     }
     touch(node)
   } catch {
@@ -41,44 +37,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-/// Every accessor on every node (they must answer nil, never trap).
-func touch(_ node: DocumentNode) {
-  _ = (node.string, node.bool, node.integer, node.isNull, node.kindDescription)
-  for element in node.elements ?? [] { touch(element) }
-  for entry in node.entries ?? [] {
-    _ = node[entry.key]
-    touch(entry.value)
-  }
-}
-
-/// One-line flow YAML with keys in document order: strings double-quoted with escapes for `"`,
-/// `\` and control characters, numbers as their literal (YAML keeps `0x10` a number literal).
-func flow(_ node: DocumentNode) -> String {
-  switch node.value {
-  case .null: return "null"
-  case .bool(let b): return b ? "true" : "false"
-  case .number(let literal): return literal
-  case .string(let s): return quote(s)
-  case .array(let items): return "[" + items.map(flow).joined(separator: ", ") + "]"
-  case .object(let entries): return "{" + entries.map { quote($0.key) + ": " + flow($0.value) }.joined(separator: ", ") + "}"
-  }
-}
-
-func quote(_ s: String) -> String {
-  var out = "\""
-  for scalar in s.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-      let hex = String(scalar.value, radix: 16)
-      out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-    default: out.unicodeScalars.append(scalar)
-    }
-  }
-  return out + "\""
-}
-
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
+runFuzzer { data, size in fuzzOne(data, size) }

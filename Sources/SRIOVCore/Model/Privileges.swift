@@ -22,6 +22,14 @@ public enum Privileges {
     }
   }
 
+  /// The same for a change of `device` on `host` (nothing for a dry run, which writes nothing). A
+  /// device that does not resolve is left to the command's own error, which names the reason.
+  public static func requireWriteAccess(for device: DeviceRef, on host: Host, dryRun: Bool, action: String,
+                                        paths: (PCIAddress) -> [HostPath]) throws {
+    guard !dryRun, let address = try? host.inventory.resolve(device) else { return }
+    try requireWriteAccess(to: paths(address), in: host.sysfs, subject: address.description, action: action)
+  }
+
   /// The attributes a VF count change writes first (`sriov_numvfs`; with a driver also autoprobe
   /// and drivers_probe).
   public static func vfCountPaths(of pf: PCIAddress, bindsDriver: Bool) -> [HostPath] {

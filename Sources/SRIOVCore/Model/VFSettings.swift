@@ -65,9 +65,11 @@ public enum VFLinkState: String, Sendable, CaseIterable {
   }
 }
 
-/// One VF's settings as the kernel reported them. `nil` means the driver did not report it (the
-/// kernel's -1), never "off".
-public struct VFSettings: Equatable, Sendable {
+/// The settings of one VF, field by field. One list of fields serves two meanings, told apart by
+/// `Meaning` so that one cannot be passed for the other: what the kernel reported (`VFSettings`,
+/// `nil` = the driver did not report it, the kernel's -1, never "off") and what a user wants
+/// (`VFSettingsRequest`, `nil` = leave it as it is).
+public struct VFSettingValues<Meaning>: Equatable, Sendable {
   public var mac: MACAddress?
   public var vlan: Int?
   public var qos: Int?
@@ -78,6 +80,7 @@ public struct VFSettings: Equatable, Sendable {
   /// Mbps; 0 = no limit.
   public var minTxRate: Int?
   public var maxTxRate: Int?
+  /// Reported only: no request sets it.
   public var queryRSS: Bool?
 
   public init(mac: MACAddress? = nil, vlan: Int? = nil, qos: Int? = nil, vlanProtocol: VLANProtocol? = nil,
@@ -95,6 +98,18 @@ public struct VFSettings: Equatable, Sendable {
     self.queryRSS = queryRSS
   }
 }
+
+/// The two meanings of `VFSettingValues`.
+public enum VFSettingsMeaning {
+  public enum Reported {}
+  public enum Wanted {}
+}
+
+/// One VF's settings as the kernel reported them.
+public typealias VFSettings = VFSettingValues<VFSettingsMeaning.Reported>
+
+/// Desired settings for one VF: `nil` fields are left as they are.
+public typealias VFSettingsRequest = VFSettingValues<VFSettingsMeaning.Wanted>
 
 /// What one `RTM_GETLINK` of a PF said about its VFs.
 public struct PFVFSettings: Equatable, Sendable {
@@ -146,32 +161,7 @@ public enum VFSetting: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// Desired settings for one VF: `nil` fields are left as they are.
-public struct VFSettingsRequest: Equatable, Sendable {
-  public var mac: MACAddress?
-  public var vlan: Int?
-  public var qos: Int?
-  public var vlanProtocol: VLANProtocol?
-  public var spoofCheck: Bool?
-  public var trust: Bool?
-  public var linkState: VFLinkState?
-  public var minTxRate: Int?
-  public var maxTxRate: Int?
-
-  public init(mac: MACAddress? = nil, vlan: Int? = nil, qos: Int? = nil, vlanProtocol: VLANProtocol? = nil,
-              spoofCheck: Bool? = nil, trust: Bool? = nil, linkState: VFLinkState? = nil,
-              minTxRate: Int? = nil, maxTxRate: Int? = nil) {
-    self.mac = mac
-    self.vlan = vlan
-    self.qos = qos
-    self.vlanProtocol = vlanProtocol
-    self.spoofCheck = spoofCheck
-    self.trust = trust
-    self.linkState = linkState
-    self.minTxRate = minTxRate
-    self.maxTxRate = maxTxRate
-  }
-
+extension VFSettingsRequest {
   public var isEmpty: Bool { self == VFSettingsRequest() }
 
   /// The attributes to send to move `current` to this request, in the kernel's own order

@@ -88,3 +88,17 @@ extension VFSettingsOutcome {
     return out
   }
 }
+
+extension VFSettingsReadout {
+  /// The PF's `vf_settings` JSON object: where settings came from and whether the list is complete.
+  public func json() -> JSON {
+    .object([
+      ("source", .string(source.rawValue)),
+      ("netdev", .string(netdev)),
+      ("num_vfs", .optional(settings?.numVFs)),
+      ("reported_vfs", .optional(settings?.vfs.count)),
+      ("truncated", .optional(settings?.isTruncated)),
+      ("error", .optional(error)),
+    ])
+  }
+}

@@ -25,38 +25,4 @@ public struct DevlinkDeviceReport: Sendable {
     let own = ((try? ports.get()) ?? []).filter { $0.handle == handle }.sorted { $0.index < $1.index }
     return DevlinkDeviceReport(handle: handle, driver: driver, numVFs: (text ?? nil).flatMap { Int($0) }, eswitch: readout, ports: own)
   }
-
-  public func json() -> JSON {
-    .document([
-      ("devlink_device", .object([
-        ("handle", .string(handle.description)),
-        ("bus", .string(handle.bus)),
-        ("name", .string(handle.device)),
-        ("driver", .optional(driver)),
-        ("num_vfs", .optional(numVFs)),
-        ("eswitch", eswitch.json()),
-        ("representors", .array(eswitch.representors.keys.sorted().map { vf in
-          .object([("vf", .int(vf)), ("netdev", .optional(eswitch.representors[vf]?.netdev)), ("port", .string(eswitch.representors[vf]!.name))])
-        })),
-        ("ports", .array(ports.map(EswitchView.json))),
-      ]))
-    ])
-  }
-
-  public func text() -> String {
-    var out = "\(handle)\n"
-    out += "  driver:   \(driver ?? unknownText)\n"
-    out += "  vfs:      \(numVFs.map { "\($0) (sriov_numvfs)" } ?? unknownText)\n"
-    out += "  eswitch:  \(eswitch.text)\n"
-    if !ports.isEmpty { out += "  ports:\n" }
-    for port in ports {
-      var parts = [port.name, port.flavour?.description ?? "flavour unknown"]
-      if let pf = port.pfNumber { parts.append("pf \(pf)") }
-      if let vf = port.vfNumber { parts.append("vf \(vf)") }
-      if port.external == true { parts.append("external") }
-      parts.append(port.netdev ?? "no netdev")
-      out += "    " + parts.joined(separator: "  ") + "\n"
-    }
-    return out
-  }
 }

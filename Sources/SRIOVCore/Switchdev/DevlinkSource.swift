@@ -1,20 +1,8 @@
-/// Where devlink answers come from: generic netlink on the live host (`--root /`), the stored dump
-/// of a capture under any other root (`ROOT/sriovctl/devlink.json`), else nowhere. A fake tree never
-/// leads to the real host's devlink.
-public struct DevlinkSource {
-  public enum Kind: String, Sendable {
-    case devlink, capture
-  }
+/// devlink: generic netlink live, `ROOT/sriovctl/devlink.json` in a capture (see `AnswerSource`).
+public typealias DevlinkSource = AnswerSource<DevlinkSourceKind, any DevlinkControl>
 
-  public let kind: Kind
-  public let control: any DevlinkControl
-
-  public init(kind: Kind, control: any DevlinkControl) {
-    self.kind = kind
-    self.control = control
-  }
-
-  /// The stored dump, relative to the host root.
+public enum DevlinkSourceKind: String, AnswerSourceKind {
+  case devlink, capture
   public static let dumpPath = HostPath("sriovctl/devlink.json")
 }
 
@@ -22,16 +10,9 @@ extension Host {
   /// The live kernel for the live host; a capture's dump when present; nil otherwise.
   public func devlinkSource() throws -> DevlinkSource? {
     if isLive { return DevlinkSource(kind: .devlink, control: NetlinkDevlink()) }
-    let path = DevlinkSource.dumpPath
-    let text: String?
-    do {
-      text = try sysfs.readIfPresent(path)
-    } catch {
-      throw SRIOVError(sysfs.absolute(path), "cannot read the stored devlink answers: \(error)")
+    return try storedDump(DevlinkSource.dumpPath, what: "devlink answers") { text, path in
+      DevlinkSource(kind: .capture, control: CapturedDevlink(dump: try DevlinkDump.decode(text, source: path), path: path))
     }
-    guard let text else { return nil }
-    let dump = try DevlinkDump.decode(text, source: sysfs.absolute(path))
-    return DevlinkSource(kind: .capture, control: CapturedDevlink(dump: dump, path: sysfs.absolute(path)))
   }
 }
 

@@ -1,44 +1,3 @@
-/// How eSwitch answers and devlink ports print (reports, captures, the `eswitch` result).
-public enum EswitchView {
-  /// `supported`, `mode`, `inline_mode`, `encap_mode`, `unsupported_reason`: every key present, the
-  /// modes `null` when the driver has no devlink eSwitch or does not report them.
-  public static func fields(_ query: EswitchQuery?) -> [(String, JSON)] {
-    let settings = query?.settings
-    var reason: String? = nil
-    if case .unsupported(let why)? = query { reason = why }
-    return [
-      ("supported", .optional(query.map { $0.settings != nil })),
-      ("mode", .optional(settings?.mode?.rawValue)),
-      ("inline_mode", .optional(settings?.inlineMode?.rawValue)),
-      ("encap_mode", .optional(settings?.encapMode?.rawValue)),
-      ("unsupported_reason", .optional(reason)),
-    ]
-  }
-
-  public static func json(_ port: DevlinkPort) -> JSON {
-    .object([
-      ("handle", .string(port.handle.description)),
-      ("index", .int(Int(port.index))),
-      ("flavour", .optional(port.flavour?.description)),
-      ("pf", .optional(port.pfNumber)),
-      ("vf", .optional(port.vfNumber)),
-      ("controller", .optional(port.controller)),
-      ("external", .optional(port.external)),
-      ("netdev", .optional(port.netdev)),
-      ("ifindex", .optional(port.ifindex)),
-    ])
-  }
-
-  /// `switchdev (inline-mode none, encap-mode basic)`.
-  public static func text(_ settings: EswitchSettings) -> String {
-    var extras: [String] = []
-    if let inline = settings.inlineMode { extras.append("inline-mode \(inline.rawValue)") }
-    if let encap = settings.encapMode { extras.append("encap-mode \(encap.rawValue)") }
-    let mode = settings.mode?.rawValue ?? "mode unknown"
-    return extras.isEmpty ? mode : "\(mode) (\(extras.joined(separator: ", ")))"
-  }
-}
-
 /// What one device's devlink read gave, for `list` and `show`: the eSwitch answer, the VF
 /// representors, or why neither is known.
 public struct EswitchReadout: Sendable {
@@ -80,12 +39,6 @@ public struct EswitchReadout: Sendable {
       return EswitchReadout(source: source.kind, handle: handle, driver: driver, query: query, representors: [:],
         error: "cannot list the devlink ports: \(error)")
     }
-  }
-
-  /// The device's `eswitch` JSON object.
-  public func json() -> JSON {
-    .object([("source", .string(source.rawValue)), ("handle", .string(handle.description))]
-      + EswitchView.fields(query) + [("error", .optional(error))])
   }
 
   /// The `eswitch:` line of `show`.

@@ -1,38 +1,6 @@
-/// The `set` command's core: parse the option values, check them, refuse fake roots, apply.
+/// The `set` command's core: check the request, refuse fake roots, apply. The CLI parses the words
+/// (`on`, `off`, `--spoofchk`) into a `VFSettingsRequest`; nothing here knows them.
 public enum VFSettingsCommand {
-  /// Option values as typed. Errors quote the value and are usage errors (exit 64).
-  public static func request(
-    mac: String?, vlan: Int?, qos: Int?, vlanProto: String?, spoofchk: String?, trust: String?,
-    linkState: String?, minRate: Int?, maxRate: Int?
-  ) throws(ParseError) -> VFSettingsRequest {
-    func onOff(_ text: String?, _ option: String) throws(ParseError) -> Bool? {
-      guard let text else { return nil }
-      switch text.lowercased() {
-      case "on": return true
-      case "off": return false
-      default: throw ParseError(input: text, what: "a value for \(option)", expected: "on or off")
-      }
-    }
-    var proto: VLANProtocol?
-    if let vlanProto {
-      guard let parsed = VLANProtocol.allCases.first(where: { $0.rawValue.lowercased() == vlanProto.lowercased() }) else {
-        throw ParseError(input: vlanProto, what: "a VLAN protocol", expected: "802.1Q or 802.1ad")
-      }
-      proto = parsed
-    }
-    var state: VFLinkState?
-    if let linkState {
-      guard let parsed = VFLinkState(rawValue: linkState.lowercased()) else {
-        throw ParseError(input: linkState, what: "a VF link state", expected: "auto, enable or disable")
-      }
-      state = parsed
-    }
-    return VFSettingsRequest(
-      mac: try mac.map { text throws(ParseError) in try MACAddress(parsing: text) }, vlan: vlan, qos: qos,
-      vlanProtocol: proto, spoofCheck: try onOff(spoofchk, "--spoofchk"), trust: try onOff(trust, "--trust"),
-      linkState: state, minTxRate: minRate, maxTxRate: maxRate)
-  }
-
   /// Checks the request, resolves the VF, and applies it (or, with `dryRun`, only plans it). Under a
   /// root other than `/` nothing is ever sent: a dry run plans from the capture's stored settings, a
   /// real run is refused.
@@ -41,13 +9,11 @@ public enum VFSettingsCommand {
     source explicitSource: VFSettingsSource? = nil
   ) throws -> VFSettingsOutcome {
     let subject = "\(pf) vf \(vf)"
-    guard !request.isEmpty else {
-      throw SRIOVError(subject, "nothing to set", hint: "give at least one of --mac --vlan --qos --vlan-proto --spoofchk --trust --link-state --min-rate --max-rate", exitCode: 64)
-    }
+    guard !request.isEmpty else { throw SRIOVError(subject, "nothing to set", kind: .usage) }
     do {
       try request.validateValues()
     } catch {
-      throw SRIOVError(subject, error.message, hint: error.hint, exitCode: 64)
+      throw SRIOVError(subject, error.message, hint: error.hint, kind: .usage)
     }
     let target = try VFSettingsTarget.resolve(pf, vf: vf, inventory: host.inventory)
     let isLive = explicitSource?.kind ?? (host.isLive ? .netlink : .capture) == .netlink

@@ -1,20 +1,32 @@
-/// Where a host's VF settings come from: rtnetlink on the live host (`--root /`), the stored dump of a
-/// capture under any other root (`ROOT/sriovctl/vf-settings.json`), else nowhere. A fake tree never
-/// leads to the real host's interfaces.
-public struct VFSettingsSource {
-  public enum Kind: String, Sendable {
-    case netlink, capture
-  }
-
+/// Where a host's answers of one kind (VF settings, devlink) come from: the live kernel on the live
+/// host, the stored dump of a capture under any other root, else nowhere. A fake tree never leads to
+/// the real host's kernel.
+public struct AnswerSource<K: Sendable, Control> {
+  public typealias Kind = K
   public let kind: Kind
-  public let control: any VFSettingsControl
+  public let control: Control
 
-  public init(kind: Kind, control: any VFSettingsControl) {
+  public init(kind: Kind, control: Control) {
     self.kind = kind
     self.control = control
   }
+}
 
+/// The kinds of an `AnswerSource` (its JSON `source` names) and where a capture stores its dump.
+public protocol AnswerSourceKind: Sendable {
   /// The stored dump, relative to the host root.
+  static var dumpPath: HostPath { get }
+}
+
+extension AnswerSource where K: AnswerSourceKind {
+  public static var dumpPath: HostPath { K.dumpPath }
+}
+
+/// VF settings: rtnetlink live, `ROOT/sriovctl/vf-settings.json` in a capture.
+public typealias VFSettingsSource = AnswerSource<VFSettingsSourceKind, any VFSettingsControl>
+
+public enum VFSettingsSourceKind: String, AnswerSourceKind {
+  case netlink, capture
   public static let dumpPath = HostPath("sriovctl/vf-settings.json")
 }
 
@@ -22,16 +34,22 @@ extension Host {
   /// The live kernel for `/`; a capture's dump when present; nil otherwise.
   public func vfSettingsSource() throws -> VFSettingsSource? {
     if isLive { return VFSettingsSource(kind: .netlink, control: NetlinkVFSettings(sysfs: sysfs)) }
-    let path = VFSettingsSource.dumpPath
+    return try storedDump(VFSettingsSource.dumpPath, what: "VF settings") { text, path in
+      VFSettingsSource(kind: .capture, control: CapturedVFSettings(dump: try VFSettingsDump.decode(text, source: path), path: path))
+    }
+  }
+
+  /// A capture's stored dump at `path` (relative to the root) made into a source; nil when the
+  /// capture has none. `make` gets the text and the absolute path (for messages).
+  func storedDump<Source>(_ path: HostPath, what: String, make: (String, String) throws -> Source) throws -> Source? {
     let text: String?
     do {
       text = try sysfs.readIfPresent(path, limit: HostFileLimits.text)
     } catch {
-      throw SRIOVError(sysfs.absolute(path), "cannot read the stored VF settings: \(error)")
+      throw SRIOVError(sysfs.absolute(path), "cannot read the stored \(what): \(error)")
     }
     guard let text else { return nil }
-    let dump = try VFSettingsDump.decode(text, source: sysfs.absolute(path))
-    return VFSettingsSource(kind: .capture, control: CapturedVFSettings(dump: dump, path: sysfs.absolute(path)))
+    return try make(text, sysfs.absolute(path))
   }
 }
 
@@ -74,18 +92,6 @@ public struct VFSettingsReadout: Sendable {
     } catch {
       return VFSettingsReadout(source: source.kind, netdev: name, settings: nil, error: "\(error)")
     }
-  }
-
-  /// The PF's `vf_settings` JSON object: where settings came from and whether the list is complete.
-  public func json() -> JSON {
-    .object([
-      ("source", .string(source.rawValue)),
-      ("netdev", .string(netdev)),
-      ("num_vfs", .optional(settings?.numVFs)),
-      ("reported_vfs", .optional(settings?.vfs.count)),
-      ("truncated", .optional(settings?.isTruncated)),
-      ("error", .optional(error)),
-    ])
   }
 
   /// A note under the table when something is missing, else nil.

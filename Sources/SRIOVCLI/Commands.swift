@@ -33,7 +33,7 @@ struct List: ParsableCommand {
   static func run(root: String?, json: Bool, vfs: Bool, all: Bool) throws {
     let host = try GlobalOptions.host(root: root, environment: Process.environment)
     let report = try ListReport.build(host: host, showVFs: vfs, allNICs: all)
-    Output.report(json: json, report.json(), text: report.text())
+    Output.render(report, json: json)
   }
 }
 
@@ -73,7 +73,7 @@ struct Show: ParsableCommand {
       let host = try global.host(environment: Process.environment)
       if host.sysfs.exists(HostPath("sys/bus").appending(handle.bus)) {
         let report = try DevlinkDeviceReport.build(host: host, handle: handle)
-        Output.write(global.json ? report.json().rendered() : report.text())
+        Output.render(report, json: global.json)
         return
       }
     }
@@ -82,6 +82,6 @@ struct Show: ParsableCommand {
 
   private func show(_ ref: DeviceRef) throws {
     let report = try DeviceReport.build(host: try global.host(environment: Process.environment), device: ref)
-    Output.report(json: global.json, report.json(), text: report.text())
+    Output.render(report, json: global.json)
   }
 }

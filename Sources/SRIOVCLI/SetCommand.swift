@@ -26,27 +26,33 @@ struct SetVF: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
-    completion: .devices(.physicalFunctions)) var pf: String
+    completion: .devices(.physicalFunctions), transform: DeviceRef.init(parsing:)) var pf: DeviceRef
   @Argument(help: ArgumentHelp("The VF index (0 .. sriov_numvfs-1).", valueName: "vf")) var vf: Int
-  @Option(help: ArgumentHelp("Administrative MAC (unicast; 00:00:00:00:00:00 clears it).", valueName: "mac")) var mac: String?
+  @Option(help: ArgumentHelp("Administrative MAC (unicast; 00:00:00:00:00:00 clears it).", valueName: "mac"),
+    transform: MACAddress.init(parsing:)) var mac: MACAddress?
   @Option(help: ArgumentHelp("Port VLAN ID, 0-4095 (0 removes it).", valueName: "id")) var vlan: Int?
   @Option(help: ArgumentHelp("VLAN priority 0-7 (needs a VLAN).", valueName: "n")) var qos: Int?
-  @Option(name: .customLong("vlan-proto"), help: ArgumentHelp("802.1Q or 802.1ad (needs a nonzero VLAN).", valueName: "proto")) var vlanProto: String?
-  @Option(help: ArgumentHelp("MAC/VLAN anti-spoof check: on or off.", valueName: "on|off")) var spoofchk: String?
-  @Option(help: ArgumentHelp("Trusted VF (promiscuous, MAC changes): on or off.", valueName: "on|off")) var trust: String?
-  @Option(name: .customLong("link-state"), help: ArgumentHelp("auto (follow the PF), enable or disable.", valueName: "state")) var linkState: String?
+  @Option(name: .customLong("vlan-proto"), help: ArgumentHelp("VLAN protocol (needs a nonzero VLAN).", valueName: "proto")) var vlanProto: VLANProtocol?
+  @Option(help: ArgumentHelp("MAC/VLAN anti-spoof check.", valueName: "on|off")) var spoofchk: OnOff?
+  @Option(help: ArgumentHelp("Trusted VF (promiscuous, MAC changes).", valueName: "on|off")) var trust: OnOff?
+  @Option(name: .customLong("link-state"), help: ArgumentHelp("VF link: auto follows the PF.", valueName: "state")) var linkState: VFLinkState?
   @Option(name: .customLong("min-rate"), help: ArgumentHelp("Minimum TX rate in Mbps (0: none).", valueName: "mbps")) var minRate: Int?
   @Option(name: .customLong("max-rate"), help: ArgumentHelp("Maximum TX rate in Mbps (0: no limit).", valueName: "mbps")) var maxRate: Int?
   @Flag(name: .long, help: "Print the settings that would be sent, in order; send nothing.") var dryRun = false
 
+  var request: VFSettingsRequest {
+    VFSettingsRequest(mac: mac, vlan: vlan, qos: qos, vlanProtocol: vlanProto, spoofCheck: spoofchk?.isOn,
+      trust: trust?.isOn, linkState: linkState, minTxRate: minRate, maxTxRate: maxRate)
+  }
+
   func run() throws {
-    let ref = try DeviceRef(parsing: pf)
-    let request = try VFSettingsCommand.request(
-      mac: mac, vlan: vlan, qos: qos, vlanProto: vlanProto, spoofchk: spoofchk, trust: trust,
-      linkState: linkState, minRate: minRate, maxRate: maxRate)
+    let request = request
+    guard !request.isEmpty else {
+      throw SRIOVError("\(pf) vf \(vf)", "nothing to set", hint: "give at least one of --mac --vlan --qos --vlan-proto --spoofchk --trust --link-state --min-rate --max-rate", kind: .usage)
+    }
     let host = try global.host(environment: Process.environment)
-    let outcome = try VFSettingsCommand.run(host: host, pf: ref, vf: vf, request: request, dryRun: dryRun)
-    Output.report(json: global.json, outcome.json(), text: outcome.text())
+    let outcome = try VFSettingsCommand.run(host: host, pf: pf, vf: vf, request: request, dryRun: dryRun)
+    Output.render(outcome, json: global.json)
     if let error = outcome.error { throw error }
   }
 }

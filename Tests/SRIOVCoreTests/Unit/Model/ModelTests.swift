@@ -51,7 +51,7 @@ struct ModelTests {
     let error = ParseError(input: "3b:00.9", what: "a PCI address", expected: "DDDD:BB:DD.F or BB:DD.F, e.g. 0000:3b:00.0")
     #expect(error.description == "'3b:00.9' is not a PCI address (expected DDDD:BB:DD.F or BB:DD.F, e.g. 0000:3b:00.0)")
     #expect(error.message == error.description)
-    #expect(error.exitCode == 64)
+    #expect(error.kind == .usage)
   }
 
   @Test("valid interface names", arguments: ["enp59s0f0", "eth0", "abcdefghijklmno", "enp94s0f0np0", "a.b", "-x"])
@@ -159,7 +159,7 @@ struct ModelTests {
   @Test func sriovErrorLine() {
     let e = SRIOVError("0000:3b:00.0", "no such PCI device", hint: "run 'sriovctl list --all'")
     #expect(e.message == "0000:3b:00.0: no such PCI device")
-    #expect(e.hint == "run 'sriovctl list --all'" && e.exitCode == 1)
+    #expect(e.hint == "run 'sriovctl list --all'" && e.kind == .failure)
   }
 
   @Test func hostPathNeverLeavesTheRoot() {

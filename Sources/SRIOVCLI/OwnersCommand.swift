@@ -25,12 +25,11 @@ struct Owners: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("PFs to show (default: every SR-IOV PF).", valueName: "pf"),
-    completion: .devices(.functionsAndVFs)) var pfs: [String] = []
+    completion: .devices(.functionsAndVFs), transform: DeviceRef.init(parsing:)) var pfs: [DeviceRef] = []
 
   func run() throws {
-    let refs = try pfs.map { try DeviceRef(parsing: $0) }
     let host = try global.host(environment: Process.environment)
-    let report = try OwnersReport.build(host: host, devices: refs, modes: host.fileModes)
-    Output.write(global.json ? report.json().rendered() : report.text())
+    let report = try OwnersReport.build(host: host, devices: pfs, modes: host.fileModes)
+    Output.render(report, json: global.json)
   }
 }

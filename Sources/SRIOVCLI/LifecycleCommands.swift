@@ -8,19 +8,29 @@ import SRIOVCore
 /// Prints a lifecycle outcome (text or JSON), then fails with its error when it has one.
 private func finish(_ outcome: LifecycleOutcome, json: Bool, progress: ProgressLine? = nil) throws {
   progress?.close()
-  Output.report(json: json, outcome.json(), text: outcome.text())
+  Output.render(outcome, json: json)
   if let error = outcome.error { throw error }
+}
+
+/// Every lifecycle command: one host, the privilege check for what the change writes (a dry run
+/// needs none), the change, its outcome.
+private func runChange(_ global: GlobalOptions, on device: DeviceRef, dryRun: Bool, action: String,
+                       writes paths: (PCIAddress) -> [HostPath], progress: ProgressLine? = nil,
+                       _ change: (Lifecycle) throws -> LifecycleOutcome) throws {
+  let host = try global.host(environment: Process.environment)
+  try Privileges.requireWriteAccess(for: device, on: host, dryRun: dryRun, action: action, paths: paths)
+  try finish(try change(Lifecycle(sysfs: host.sysfs)), json: global.json, progress: progress)
 }
 
 /// "waiting for VFs: 3/4" rewritten in place on a terminal (never on a pipe or with --json).
 final class ProgressLine: @unchecked Sendable {
   private var open = false
 
-  static func make(json: Bool) -> ProgressLine? { !json && isatty(2) == 1 ? ProgressLine() : nil }
+  static func make(json: Bool) -> ProgressLine? { !json && Output.sink.errIsTerminal ? ProgressLine() : nil }
 
   var report: @Sendable (Int, Int) -> Void {
     { [self] ready, total in
-      fputs("\rwaiting for VFs: \(ready)/\(total)", stderr)
+      Output.warning("\rwaiting for VFs: \(ready)/\(total)")
       open = true
       if ready == total { close() }
     }
@@ -28,29 +38,9 @@ final class ProgressLine: @unchecked Sendable {
 
   /// Ends the line so that what follows starts on its own.
   func close() {
-    if open { fputs("\n", stderr) }
+    if open { Output.warning("\n") }
     open = false
   }
-}
-
-/// The one composition root for these commands: the host from the global options.
-private func lifecycle(_ global: GlobalOptions) throws -> Lifecycle {
-  Lifecycle(sysfs: try global.host(environment: Process.environment).sysfs)
-}
-
-/// Fails before anything is touched when this process may not write what the command would write
-/// (a dry run writes nothing, so it needs no privilege). A device that does not resolve is left to
-/// the command's own error.
-private func requirePrivilege(_ global: GlobalOptions, _ ref: DeviceRef, dryRun: Bool, action: String,
-                              paths: (PCIAddress) -> [HostPath]) throws {
-  guard !dryRun else { return }
-  let sysfs = try global.host(environment: Process.environment).sysfs
-  guard let address = try? Inventory(sysfs: sysfs).resolve(ref) else { return }
-  try Privileges.requireWriteAccess(to: paths(address), in: sysfs, subject: address.description, action: action)
-}
-
-private func checkTimeout(_ seconds: Double) throws {
-  guard seconds > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(seconds))") }
 }
 
 struct Create: ParsableCommand {
@@ -81,25 +71,30 @@ struct Create: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
-    completion: .devices(.physicalFunctions)) var pf: String
+    completion: .devices(.physicalFunctions), transform: DeviceRef.init(parsing:)) var pf: DeviceRef
   @Argument(help: "How many VFs the PF should have.") var count: Int
-  @Option(name: .long, help: ArgumentHelp("Bind the new VFs to this driver (e.g. vfio-pci).", valueName: "name")) var driver: String?
-  @Flag(name: .long, help: "Destroy VFs even when they are in use.") var force = false
-  @Flag(name: .long, help: "Print the sysfs writes in order and what they destroy; write nothing.") var dryRun = false
-  @Option(name: .long, help: ArgumentHelp("Seconds to wait for the VFs to appear.", valueName: "seconds")) var timeout: Double = 120
+  @Option(name: .long, help: ArgumentHelp("Bind the new VFs to this driver (e.g. vfio-pci).", valueName: "name"),
+    transform: DriverName.init(parsing:)) var driver: DriverName?
+  @OptionGroup var change: ChangeOptions<Help>
+
+  enum Help: ChangeOptionsHelp {
+    static let force = "Destroy VFs even when they are in use."
+    static let dryRun = "Print the sysfs writes in order and what they destroy; write nothing."
+    static let timeout = "Seconds to wait for the VFs to appear."
+    static let defaultTimeout = 120.0
+  }
+
+  func validate() throws {
+    guard count >= 0 else { throw ValidationError("COUNT must be 0 or more (got \(count))") }
+  }
 
   func run() throws {
-    try checkTimeout(timeout)
-    let ref = try DeviceRef(parsing: pf)
-    let driverName = try driver.map { text throws in try DriverName(parsing: text) }
-    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot change its VF count") {
-      Privileges.vfCountPaths(of: $0, bindsDriver: driverName != nil)
-    }
     let progress = ProgressLine.make(json: global.json)
-    let outcome = try lifecycle(global).setVFCount(
-      count, on: ref, options: .init(driver: driverName, force: force), dryRun: dryRun, timeout: timeout,
-      progress: progress?.report)
-    try finish(outcome, json: global.json, progress: progress)
+    try runChange(global, on: pf, dryRun: change.dryRun, action: "cannot change its VF count",
+                  writes: { Privileges.vfCountPaths(of: $0, bindsDriver: driver != nil) }, progress: progress) {
+      try $0.setVFCount(count, on: pf, options: .init(driver: driver, force: change.force), dryRun: change.dryRun,
+                        timeout: change.timeout, progress: progress?.report)
+    }
   }
 }
 
@@ -125,18 +120,21 @@ struct Remove: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("The PF: PCI address or interface name.", valueName: "pf"),
-    completion: .devices(.physicalFunctions)) var pf: String
-  @Flag(name: .long, help: "Destroy VFs even when they are in use.") var force = false
-  @Flag(name: .long, help: "Print the sysfs writes in order and what they destroy; write nothing.") var dryRun = false
-  @Option(name: .long, help: ArgumentHelp("Seconds to wait for the VFs to disappear.", valueName: "seconds")) var timeout: Double = 120
+    completion: .devices(.physicalFunctions), transform: DeviceRef.init(parsing:)) var pf: DeviceRef
+  @OptionGroup var change: ChangeOptions<Help>
+
+  enum Help: ChangeOptionsHelp {
+    static let force = Create.Help.force
+    static let dryRun = Create.Help.dryRun
+    static let timeout = "Seconds to wait for the VFs to disappear."
+    static let defaultTimeout = 120.0
+  }
 
   func run() throws {
-    try checkTimeout(timeout)
-    let ref = try DeviceRef(parsing: pf)
-    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot remove its VFs") { Privileges.vfCountPaths(of: $0, bindsDriver: false) }
-    let outcome = try lifecycle(global).setVFCount(
-      0, on: ref, options: .init(force: force), dryRun: dryRun, timeout: timeout, progress: nil)
-    try finish(outcome, json: global.json)
+    try runChange(global, on: pf, dryRun: change.dryRun, action: "cannot remove its VFs",
+                  writes: { Privileges.vfCountPaths(of: $0, bindsDriver: false) }) {
+      try $0.setVFCount(0, on: pf, options: .init(force: change.force), dryRun: change.dryRun, timeout: change.timeout, progress: nil)
+    }
   }
 }
 
@@ -162,17 +160,16 @@ struct Bind: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device"),
-    completion: .devices(.functionsAndVFs)) var device: String
-  @Argument(help: ArgumentHelp("Driver name, e.g. vfio-pci.", valueName: "driver")) var driver: String
+    completion: .devices(.functionsAndVFs), transform: DeviceRef.init(parsing:)) var device: DeviceRef
+  @Argument(help: ArgumentHelp("Driver name, e.g. vfio-pci.", valueName: "driver"), transform: DriverName.init(parsing:))
+  var driver: DriverName
   @Flag(name: .long, help: "Unbind from the current driver even when a netdev is up.") var force = false
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
 
   func run() throws {
-    let ref = try DeviceRef(parsing: device)
-    let name = try DriverName(parsing: driver)
-    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot bind it to \(name)") { Privileges.driverChangePaths(of: $0) }
-    let outcome = try lifecycle(global).bind(ref, to: name, force: force, dryRun: dryRun)
-    try finish(outcome, json: global.json)
+    try runChange(global, on: device, dryRun: dryRun, action: "cannot bind it to \(driver)", writes: Privileges.driverChangePaths) {
+      try $0.bind(device, to: driver, force: force, dryRun: dryRun)
+    }
   }
 }
 
@@ -196,14 +193,13 @@ struct Unbind: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("PCI address or interface name.", valueName: "device"),
-    completion: .devices(.functionsAndVFs)) var device: String
+    completion: .devices(.functionsAndVFs), transform: DeviceRef.init(parsing:)) var device: DeviceRef
   @Flag(name: .long, help: "Unbind even when a netdev is up.") var force = false
   @Flag(name: .long, help: "Print the sysfs writes in order; write nothing.") var dryRun = false
 
   func run() throws {
-    let ref = try DeviceRef(parsing: device)
-    try requirePrivilege(global, ref, dryRun: dryRun, action: "cannot unbind it") { Privileges.driverChangePaths(of: $0) }
-    let outcome = try lifecycle(global).unbind(ref, force: force, dryRun: dryRun)
-    try finish(outcome, json: global.json)
+    try runChange(global, on: device, dryRun: dryRun, action: "cannot unbind it", writes: Privileges.driverChangePaths) {
+      try $0.unbind(device, force: force, dryRun: dryRun)
+    }
   }
 }

@@ -24,27 +24,29 @@ struct ApplyState: ParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
-    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
-  @Flag(name: .long, help: "Print the plan (and every VF a count change destroys); change nothing.") var dryRun = false
+  @OptionGroup var input: DesiredStateFile
   @Flag(name: .long, help: "Exit 0 when nothing had to change, 2 when something changed (or would, with --dry-run), 1 on failure.")
   var detailedExitcode = false
-  @Flag(name: .long, help: "Destroy or rebind VFs even when they are in use.") var force = false
-  @Option(name: .long, help: ArgumentHelp("Seconds to wait for VFs to appear and drivers to bind.", valueName: "seconds"))
-  var timeout: Double = 120
+  @OptionGroup var change: ChangeOptions<Help>
+
+  enum Help: ChangeOptionsHelp {
+    static let force = "Destroy or rebind VFs even when they are in use."
+    static let dryRun = "Print the plan (and every VF a count change destroys); change nothing."
+    static let timeout = "Seconds to wait for VFs to appear and drivers to bind."
+    static let defaultTimeout = 120.0
+  }
 
   func run() throws {
-    guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(timeout))") }
-    let (state, _) = try DesiredState.load(path: file)
+    let (state, _) = try DesiredState.load(path: input.file)
     let host = try global.host(environment: Process.environment)
     // rtnetlink on the live host, a capture's stored dump (dry runs) elsewhere, else none.
-    var apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: timeout)
+    var apply = Apply(sysfs: host.sysfs, settingsControl: try host.vfSettingsSource()?.control, timeout: change.timeout)
     apply.devlink = try host.devlinkSource()?.control
-    let outcome = try apply.run(state, force: force, dryRun: dryRun)
+    let outcome = try apply.run(state, force: change.force, dryRun: change.dryRun)
     // Other tools that configure the same PFs (docs/owners.md): in the plan, or on stderr with --json.
     let warnings = ((try? OwnersPlan.make(state, sysfs: host.sysfs))?.warnings ?? []).map { "warning: \($0)\n" }.joined()
     if global.json && !warnings.isEmpty { Output.warning(warnings) }
-    Output.report(json: global.json, outcome.json(), text: warnings + outcome.text())
+    Output.render(PrefixedReport(prefix: warnings, base: outcome), json: global.json)
     if let error = outcome.error { throw error }
     if detailedExitcode && outcome.changed { throw ExitCode(2) }
   }
@@ -71,19 +73,24 @@ struct PersistState: ParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
-  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
-    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
+  @OptionGroup var input: DesiredStateFile
   @Flag(name: .long, help: "Print what would be written and the unit; write nothing.") var dryRun = false
   @Flag(name: .long, help: "Install even when another tool configures the same thing on a PF (see 'sriovctl owners').")
   var force = false
 
   func run() throws {
-    let (state, text) = try DesiredState.load(path: file)
+    let (state, text) = try DesiredState.load(path: input.file)
     let root = global.hostRoot(environment: Process.environment)
     let owners = try OwnersPlan.make(state, sysfs: root.files)
     if !force, let refusal = owners.refusal() { throw refusal }
     var outcome = try Persist(root: root).install(stateText: text, dryRun: dryRun, extra: owners.extra)
     outcome.warnings = owners.warnings
-    Output.report(json: global.json, outcome.json(), text: outcome.text())
+    Output.render(outcome, json: global.json)
   }
+}
+
+/// `-f FILE`, the desired-state file `apply` and `persist` read.
+struct DesiredStateFile: ParsableArguments {
+  @Option(name: .shortAndLong, help: ArgumentHelp("The desired-state file.", valueName: "file"),
+    completion: .file(extensions: ["yaml", "yml", "json"])) var file: String
 }

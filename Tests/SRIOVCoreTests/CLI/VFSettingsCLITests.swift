@@ -12,11 +12,6 @@ struct VFSettingsCLITests {
     let cases: [([String], String)] = [
       (["--vlan", "5000"], "Error: enp59s0f0 vf 0: VLAN 5000 is out of range\nhint: a VLAN ID is 0-4095 (0 removes the VLAN)\n"),
       (["--qos", "3", "--vlan", "0"], "Error: enp59s0f0 vf 0: QoS 3 needs a VLAN, but the VLAN given is 0\nhint: give a VLAN ID from 1 to 4095 with the QoS\n"),
-      (["--mac", "01:00:5e:00:00:01"], "Error: '01:00:5e:00:00:01' is not a unicast MAC address (expected a first byte with the multicast bit clear, e.g. 02:00:00:00:00:01)\n"),
-      (["--mac", "02:00:00:00:00"], "Error: '02:00:00:00:00' is not a MAC address (expected six hex pairs like 02:00:00:00:00:01)\n"),
-      (["--spoofchk", "maybe"], "Error: 'maybe' is not a value for --spoofchk (expected on or off)\n"),
-      (["--link-state", "up"], "Error: 'up' is not a VF link state (expected auto, enable or disable)\n"),
-      (["--vlan-proto", "802.1x", "--vlan", "5"], "Error: '802.1x' is not a VLAN protocol (expected 802.1Q or 802.1ad)\n"),
       (["--min-rate", "500", "--max-rate", "100"], "Error: enp59s0f0 vf 0: min rate 500 Mbps is above max rate 100 Mbps\nhint: give a max rate of at least the min rate, or 0 for no limit\n"),
       ([], "Error: enp59s0f0 vf 0: nothing to set\nhint: give at least one of --mac --vlan --qos --vlan-proto --spoofchk --trust --link-state --min-rate --max-rate\n"),
     ]
@@ -26,6 +21,31 @@ struct VFSettingsCLITests {
       #expect(r.stdout.isEmpty)
       #expect(r.stderr == stderr)
     }
+  }
+
+  /// Malformed words are refused by the parser (typed options), with its usage lines after the error.
+  @Test func malformedWordsAreParserErrors() throws {
+    let cases: [([String], String)] = [
+      (["--mac", "01:00:5e:00:00:01"], "Error: The value '01:00:5e:00:00:01' is invalid for '--mac <mac>': '01:00:5e:00:00:01' is not a unicast MAC address (expected a first byte with the multicast bit clear, e.g. 02:00:00:00:00:01)"),
+      (["--mac", "02:00:00:00:00"], "Error: The value '02:00:00:00:00' is invalid for '--mac <mac>': '02:00:00:00:00' is not a MAC address (expected six hex pairs like 02:00:00:00:00:01)"),
+      (["--spoofchk", "maybe"], "Error: The value 'maybe' is invalid for '--spoofchk <on|off>'. Please provide one of 'on' and 'off'."),
+      (["--link-state", "up"], "Error: The value 'up' is invalid for '--link-state <state>'. Please provide one of 'auto', 'enable' or 'disable'."),
+      (["--vlan-proto", "802.1x", "--vlan", "5"], "Error: The value '802.1x' is invalid for '--vlan-proto <proto>'. Please provide one of '802.1Q' and '802.1ad'."),
+    ]
+    for (options, firstLine) in cases {
+      let r = try runCLI(["--root", root, "set", "enp59s0f0", "0"] + options)
+      #expect(r.status == 64, "\(options)")
+      #expect(r.stdout.isEmpty)
+      #expect(r.stderr.split(separator: "\n").first.map(String.init) == firstLine)
+      #expect(r.stderr.contains("Usage: sriovctl set"))
+    }
+  }
+
+  /// The words are case-insensitive, as before they were typed values.
+  @Test func wordsIgnoreCase() throws {
+    let upper = try runCLI(["--root", root, "set", "enp59s0f0", "0", "--trust", "ON", "--link-state", "Enable", "--dry-run", "--json"])
+    let lower = try runCLI(["--root", root, "set", "enp59s0f0", "0", "--trust", "on", "--link-state", "enable", "--dry-run", "--json"])
+    #expect(upper.status == 0 && upper.stdout == lower.stdout && upper.stdout.contains("trust"))
   }
 
   @Test func refusedUnderAFakeRoot() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The lifecycle commands end to end through the built binary, on private copies of fixtures. Plain
+/// The lifecycle commands through the CLI (in-process), on private copies of fixtures. Plain
 /// files do not act like the kernel (see FakeKernel for that), so these cover parsing, refusals,
 /// dry runs and rendering.
 @Suite("CLI: create / remove / bind / unbind")
@@ -13,6 +13,16 @@ struct LifecycleCLITests {
       #expect(r.stdout == "0000:01:00.0: already has 2 VFs\n")
       #expect(!FileManager.default.fileExists(atPath: root + "/run"))
     }
+  }
+
+  /// Counts and timeouts are checked by `validate()`, before any host is opened.
+  @Test func negativeCountAndZeroTimeoutAreUsageErrors() throws {
+    let x710 = fixtureRoot("x710-demo")
+    let count = try runCLI(["--root", x710, "create", "--dry-run", "3b:00.0", "--", "-1"])
+    #expect(count.status == 64 && count.stdout.isEmpty)
+    #expect(count.stderr.hasPrefix("Error: COUNT must be 0 or more (got -1)\nUsage: sriovctl create"))
+    let timeout = try runCLI(["--root", x710, "remove", "3b:00.0", "--timeout", "0"])
+    #expect(timeout.status == 64 && timeout.stderr.hasPrefix("Error: --timeout must be more than 0 seconds (got 0.0)\nUsage: sriovctl remove"))
   }
 
   @Test func aboveTotalIsOneLinePlusHint() throws {

@@ -5,15 +5,6 @@ import SRIOVCore
 @preconcurrency import Glibc
 #endif
 
-struct EswitchModeArgument: ExpressibleByArgument {
-  let mode: EswitchMode
-  init?(argument: String) {
-    guard let mode = EswitchMode(rawValue: argument) else { return nil }
-    self.mode = mode
-  }
-  static var allValueStrings: [String] { EswitchMode.allCases.map(\.rawValue) }
-}
-
 struct EswitchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eswitch",
@@ -41,27 +32,31 @@ struct EswitchCommand: ParsableCommand {
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("The PF: PCI address, interface name or devlink handle (pci/0000:3b:00.0).", valueName: "pf"),
     completion: .devices(.physicalFunctions)) var pf: String
-  @Argument(help: ArgumentHelp("legacy, switchdev or switchdev_inactive.", valueName: "mode")) var mode: EswitchModeArgument
-  @Option(name: .long, help: ArgumentHelp("Inline mode: none, link, network or transport.", valueName: "mode")) var inlineMode: String?
-  @Option(name: .long, help: ArgumentHelp("Encapsulation mode: none or basic.", valueName: "mode")) var encapMode: String?
-  @Flag(name: .long, help: "Unbind or destroy VFs even when they are in use.") var force = false
-  @Flag(name: .long, help: "Print the steps in order; change nothing.") var dryRun = false
-  @Option(name: .long, help: ArgumentHelp("Seconds to wait for the VFs and representors.", valueName: "seconds")) var timeout: Double = 60
+  @Argument(help: ArgumentHelp("legacy, switchdev or switchdev_inactive.", valueName: "mode")) var mode: EswitchMode
+  @Option(name: .long, help: ArgumentHelp("Inline mode: none, link, network or transport.", valueName: "mode"),
+    transform: EswitchInlineMode.init(parsing:)) var inlineMode: EswitchInlineMode?
+  @Option(name: .long, help: ArgumentHelp("Encapsulation mode: none or basic.", valueName: "mode"),
+    transform: EswitchEncapMode.init(parsing:)) var encapMode: EswitchEncapMode?
+  @OptionGroup var change: ChangeOptions<Help>
+
+  enum Help: ChangeOptionsHelp {
+    static let force = "Unbind or destroy VFs even when they are in use."
+    static let dryRun = "Print the steps in order; change nothing."
+    static let timeout = "Seconds to wait for the VFs and representors."
+    static let defaultTimeout = 60.0
+  }
 
   func run() throws {
-    guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds (got \(timeout))") }
-    let target = EswitchTarget(
-      mode: mode.mode, inlineMode: try inlineMode.map { text throws in try EswitchInlineMode(parsing: text) },
-      encapMode: try encapMode.map { text throws in try EswitchEncapMode(parsing: text) })
+    let target = EswitchTarget(mode: mode, inlineMode: inlineMode, encapMode: encapMode)
     let host = try global.host(environment: Process.environment)
     guard let source = try host.devlinkSource() else {
       throw SRIOVError(host.root, "cannot change the eSwitch: no devlink under this root", hint: "run without --root on the host itself")
     }
-    let progress: RepresentorProgress? = !global.json && isatty(2) == 1 ? RepresentorProgress() : nil
+    let progress: RepresentorProgress? = !global.json && Output.sink.errIsTerminal ? RepresentorProgress() : nil
     let outcome = try Eswitch(sysfs: host.sysfs, devlink: source.control)
-      .change(pf, to: target, force: force, dryRun: dryRun, timeout: timeout, progress: progress?.report)
+      .change(pf, to: target, force: change.force, dryRun: change.dryRun, timeout: change.timeout, progress: progress?.report)
     progress?.close()
-    Output.write(global.json ? outcome.json().rendered() : outcome.text())
+    Output.render(outcome, json: global.json)
     if let error = outcome.error { throw error }
   }
 }
@@ -72,14 +67,14 @@ final class RepresentorProgress: @unchecked Sendable {
 
   var report: @Sendable (Int, Int) -> Void {
     { [self] ready, total in
-      fputs("\rwaiting for representors: \(ready)/\(total)", stderr)
+      Output.warning("\rwaiting for representors: \(ready)/\(total)")
       open = true
       if ready == total { close() }
     }
   }
 
   func close() {
-    if open { fputs("\n", stderr) }
+    if open { Output.warning("\n") }
     open = false
   }
 }

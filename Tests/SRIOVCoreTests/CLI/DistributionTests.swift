@@ -17,10 +17,10 @@ struct DistributionTests {
     #expect(version.wholeMatch(of: #/[0-9]+\.[0-9]+\.[0-9]+/#) != nil, "VERSION is '\(version)', not MAJOR.MINOR.PATCH")
     #expect(Release.version == version, "Sources/SRIOVCore/Version.swift says \(Release.version), VERSION says \(version)")
 
-    let fast = try runCLI(["--version"])
+    let fast = try runBinary(["--version"])
     #expect(fast.stdout == version + "\n" && fast.status == 0)
     // Past the fast path (another argument present), swift-argument-parser answers the same.
-    let parsed = try runCLI(["--version", "--json"])
+    let parsed = try runBinary(["--version", "--json"])
     #expect(parsed.stdout == version + "\n")
 
     let top = try repoFile("CHANGELOG.md").components(separatedBy: "\n").first { $0.hasPrefix("## [") }
@@ -53,7 +53,7 @@ struct DistributionTests {
       for step in steps.dropFirst() {
         let words = step.command.split(separator: " ").map(String.init)
         try #require(words.first == "sriovctl", "a tour step runs something else: \(step.command)")
-        let r = try runCLI(Array(words.dropFirst()), env: ["SRIOVCTL_ROOT": root])
+        let r = try runBinary(Array(words.dropFirst()), env: ["SRIOVCTL_ROOT": root])
         let printed = r.stdout.components(separatedBy: "\n")
         for expected in step.output where expected.trimmingCharacters(in: .whitespaces) != "..." {
           #expect(printed.contains(expected), "README tour: '\(step.command)' does not print '\(expected)'\n\(r.stdout)\(r.stderr)")
@@ -98,7 +98,7 @@ struct DistributionTests {
 
   @Test(arguments: ["bash", "zsh", "fish"])
   func completionScriptMentionsEveryCommand(shell: String) throws {
-    let r = try runCLI(["--generate-completion-script", shell])
+    let r = try runBinary(["--generate-completion-script", shell])
     #expect(r.status == 0 && !r.stdout.isEmpty, "--generate-completion-script \(shell): \(r.stderr)")
     for name in try subcommandNames() {
       #expect(r.stdout.contains(name), "the \(shell) completion never mentions \(name)")
@@ -109,13 +109,13 @@ struct DistributionTests {
 
   /// What the shell scripts run on TAB: `sriovctl ---completion <command> -- <argument> ...words`.
   @Test func deviceArgumentsCompleteToTheHostsFunctions() throws {
-    let show = try runCLI(["---completion", "show", "--", "positional@0", "4", "0", "sriovctl", "--root", x710, "show", ""])
+    let show = try runBinary(["---completion", "show", "--", "positional@0", "4", "0", "sriovctl", "--root", x710, "show", ""])
     #expect(show.status == 0)
     #expect(show.stdout.components(separatedBy: "\n").filter { !$0.isEmpty } == [
       "0000:3b:00.0", "0000:3b:02.0", "0000:3b:02.1", "0000:3b:02.2", "0000:3b:02.3", "0000:3b:00.1",
       "enp59s0f0", "enp59s0f0v0", "enp59s0f0v1", "enp59s0f0v2", "enp59s0f0v3", "enp59s0f1",
     ])
-    let create = try runCLI(["---completion", "create", "--", "positional@0", "2", "3", "sriovctl", "create", "enp"],
+    let create = try runBinary(["---completion", "create", "--", "positional@0", "2", "3", "sriovctl", "create", "enp"],
       env: ["SRIOVCTL_ROOT": x710])
     #expect(create.stdout == "enp59s0f0\nenp59s0f1\n", "create completes PFs only, from SRIOVCTL_ROOT")
   }

@@ -34,6 +34,6 @@ struct Capture: ParsableCommand {
     // devlink (eSwitch modes, representors): generic netlink live, the stored dump from a capture.
     let options = CaptureOptions(anonymize: anonymize, vfSettings: settings, devlink: try host.devlinkSource()?.control)
     let report = try HostCapture.capture(host: host, into: directory, options: options)
-    Output.report(json: global.json, report.json(), text: report.text())
+    Output.render(report, json: global.json)
   }
 }

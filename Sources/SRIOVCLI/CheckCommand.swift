@@ -32,14 +32,13 @@ struct Check: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: ArgumentHelp("PCI addresses or interface names (default: every SR-IOV PF).", valueName: "device"),
-    completion: .devices(.physicalFunctions))
-  var devices: [String] = []
+    completion: .devices(.physicalFunctions), transform: DeviceRef.init(parsing:))
+  var devices: [DeviceRef] = []
   @Flag(name: .long, help: "Also fail on WARN and UNKNOWN findings.") var strict = false
 
   func run() throws {
-    let refs = try devices.map { text throws in try DeviceRef(parsing: text) }
-    let report = try CheckReport.build(host: try global.host(environment: Process.environment), devices: refs)
-    Output.report(json: global.json, report.json(strict: strict), text: report.text())
+    let report = try CheckReport.build(host: try global.host(environment: Process.environment), devices: devices)
+    Output.render(StrictCheckReport(report: report, strict: strict), json: global.json)
     if !report.ok(strict: strict) { throw ExitCode.failure }
   }
 }

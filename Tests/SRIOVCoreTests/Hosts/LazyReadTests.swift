@@ -22,9 +22,9 @@ struct LazyReadTests {
       let pf1Dir = "/sys/devices/pci0000:3a/0000:3a:00.0/0000:3b:00.1"
       try fm.removeItem(atPath: root + pf1Dir + "/net")
       try fm.createDirectory(atPath: root + pf1Dir + "/virtio3/net/eth7", withIntermediateDirectories: true)
-      let show = try runCLI(["--root", root, "show", Self.pf, "--json"])
-      let showPF1 = try runCLI(["--root", root, "show", "0000:3b:00.1", "--json"])
-      let list = try runCLI(["--root", root, "list", "--json"])
+      let show = try runBinary(["--root", root, "show", Self.pf, "--json"])
+      let showPF1 = try runBinary(["--root", root, "show", "0000:3b:00.1", "--json"])
+      let list = try runBinary(["--root", root, "list", "--json"])
       try #require(show.status == 0 && showPF1.status == 0 && list.status == 0, "stderr: \(show.stderr)\(list.stderr)")
       let netdevs = { (text: String) throws -> JSONValue? in try JSONValue(parsing: text)["device"]?["netdevs"] }
       #expect(try netdevs(show.stdout) == ["enp59s0f0", "eth5"], "show: \(show.stdout)")
@@ -32,7 +32,7 @@ struct LazyReadTests {
       let pfs = try JSONValue(parsing: list.stdout)["pfs"]?.array ?? []
       #expect(pfs.map { $0["netdevs"] } == [["enp59s0f0", "eth5"], ["eth7"]], "list: \(list.stdout)")
       // A name given by the user resolves through the function whose net/ holds it.
-      #expect(try runCLI(["--root", root, "show", "eth5"]).stdout == (try runCLI(["--root", root, "show", Self.pf])).stdout)
+      #expect(try runBinary(["--root", root, "show", "eth5"]).stdout == (try runBinary(["--root", root, "show", Self.pf])).stdout)
     }
   }
 
@@ -41,7 +41,7 @@ struct LazyReadTests {
   @Test func onlyCommandsThatNeedLibpciLoadIt() throws {
     let root = fixtureRoot("x710-demo")
     let loads = { (args: [String]) throws -> Bool in
-      let r = try runCLI(args, env: ["LD_DEBUG": "libs"])
+      let r = try runBinary(args, env: ["LD_DEBUG": "libs"])
       #expect(r.status == 0, "\(args): \(r.stderr.suffix(300))")
       return r.stderr.contains("libpci.so.3")
     }

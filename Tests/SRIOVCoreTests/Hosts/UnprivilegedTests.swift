@@ -31,7 +31,7 @@ struct UnprivilegedTests {
       var commands: [[String]] = [["list"], ["list", "--vfs"], ["list", "--all"], ["check"], ["check", "--json"]]
       for device in try deviceAddresses(root: root) { commands += [["show", device], ["show", device, "--json"]] }
       for args in commands {
-        let asRoot = try runCLI(["--root", root] + args)
+        let asRoot = try runBinary(["--root", root] + args)
         let asNobody = try runAsNobody(["--root", root] + args)
         #expect(asNobody.stdout == asRoot.stdout && asNobody.status == asRoot.status && asNobody.stderr == asRoot.stderr,
           "sriovctl \(args.joined(separator: " ")) as nobody: \(asNobody.status) \(asNobody.stderr)")
@@ -45,7 +45,7 @@ struct UnprivilegedTests {
     let devices = try deviceAddresses(root: "/")
     let list = try runAsNobody(["list"])
     #expect(list.status == 0 && list.stderr == "", "\(list.stderr)")
-    #expect(list.stdout == (try runCLI(["list"])).stdout)
+    #expect(list.stdout == (try runBinary(["list"])).stdout)
     for device in devices {
       let r = try runAsNobody(["show", device, "--json"])
       try #require(r.status == 0 && r.stderr == "", "show \(device) as nobody: \(r.stderr)")
@@ -103,7 +103,7 @@ struct UnprivilegedTests {
         let config = try Data(contentsOf: URL(fileURLWithPath: capture + "/sys/bus/pci/devices/\(device)/config").resolvingSymlinksInPath())
         #expect(config.count == 64, "\(device): \(config.count) config bytes as nobody")
       }
-      #expect(try runCLI(["--root", capture, "list"]).stdout == (try runCLI(["list"])).stdout)
+      #expect(try runBinary(["--root", capture, "list"]).stdout == (try runBinary(["list"])).stdout)
     }
   }
 }
