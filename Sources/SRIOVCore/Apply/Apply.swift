@@ -1,7 +1,7 @@
 /// `apply`: resolves a desired state against the host, plans, and (unless a dry run) executes the
 /// plan under the host lock, stopping at the first failure and undoing what can be undone.
 public struct Apply {
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
   /// VF settings (rtnetlink on the live host, a capture's stored dump); nil: files with settings are refused.
   public let settingsControl: (any VFSettingsControl)?
   public let lifecycle: Lifecycle
@@ -11,7 +11,7 @@ public struct Apply {
   public var devlink: (any DevlinkControl)? = nil
   typealias Layout = SysfsLayout
 
-  public init(sysfs: any Sysfs, settingsControl: (any VFSettingsControl)?, clock: any LifecycleClock = MonotonicClock(),
+  public init(sysfs: any HostFiles, settingsControl: (any VFSettingsControl)?, clock: any LifecycleClock = MonotonicClock(),
               pollInterval: Double = 0.1, timeout: Double = 120) {
     self.sysfs = sysfs
     self.settingsControl = settingsControl

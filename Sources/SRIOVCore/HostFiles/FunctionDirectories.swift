@@ -6,19 +6,19 @@ import SystemPackage
 import Glibc
 #endif
 
-/// How a caching `RootedSysfs` (one read-only pass: `list`, `show`) reads PCI function directories:
+/// How a caching `RootedHostFiles` (one read-only pass: `list`, `show`) reads PCI function directories:
 /// each directory is located once, opened once, and the entries of
 /// `sys/bus/pci/devices/<function>/` are read with `openat`/`readlinkat`/`fstatat` relative to a
 /// directory fd, with no path strings built per attribute and no rooted walk per read. Callers do
-/// not see it: they ask `RootedSysfs` for paths, and it routes those here (`pciFunction`).
+/// not see it: they ask `RootedHostFiles` for paths, and it routes those here (`pciFunction`).
 ///
 /// It answers only the ordinary case and returns nil (or `.unusual`) for anything else: a missing
 /// directory, a symlink where a plain file or directory belongs, an unexpected errno, a link that
-/// would leave the root. `RootedSysfs` then walks the path as for any other file, which gives the
+/// would leave the root. `RootedHostFiles` then walks the path as for any other file, which gives the
 /// full answer or the precise error, so results and messages are the same either way.
 ///
 /// Why it keeps "nothing outside the root is reachable": every directory it opens was resolved by
-/// `RootedSysfs.realPath` (the rooted walk) and must have no link in it; a function's directory must
+/// `RootedHostFiles.realPath` (the rooted walk) and must have no link in it; a function's directory must
 /// be a real directory in that parent's listing; final components are never followed (`O_NOFOLLOW`,
 /// `AT_SYMLINK_NOFOLLOW`, `readlinkat`); link targets are resolved lexically inside the root by
 /// `HostPath`, the one resolver.
@@ -50,7 +50,7 @@ final class FunctionDirectories: Sendable {
   enum Value: Sendable {
     case text(String)
     case missing
-    /// Anything else: ask `RootedSysfs` for the real answer or error.
+    /// Anything else: ask `RootedHostFiles` for the real answer or error.
     case unusual
   }
 
@@ -77,13 +77,13 @@ final class FunctionDirectories: Sendable {
     var parentsByTarget: [Substring: (index: Int, path: HostPath)] = [:]
   }
 
-  private let sysfs: RootedSysfs
+  private let sysfs: RootedHostFiles
   private let devices: HostPath
   private let devicesFD: Int32
   private let state = Mutex(State())
 
   /// nil when `sys/bus/pci/devices` cannot be opened this way (the caller keeps the slow path).
-  init?(sysfs: RootedSysfs) {
+  init?(sysfs: RootedHostFiles) {
     guard let real = try? sysfs.realPath(SysfsLayout.pciDevices) else { return nil }
     let fd = Self.openDirectory(sysfs.absolute(real))
     guard fd >= 0 else { return nil }
@@ -150,7 +150,7 @@ final class FunctionDirectories: Sendable {
           : cpci_read_at(fd, path, buffer.baseAddress, Int32(buffer.count))
       }
       if n == -2 { return .missing }  // ENOENT
-      // A full buffer may not be the whole file: let RootedSysfs read it.
+      // A full buffer may not be the whole file: let RootedHostFiles read it.
       guard n >= 0, n < Int32(buffer.count) else { return .unusual }
       return .text(String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)), as: UTF8.self))
     }
@@ -209,7 +209,7 @@ final class FunctionDirectories: Sendable {
     case names([String])
     /// No such directory.
     case missing
-    /// Anything else (a link where the directory belongs, an errno): ask `RootedSysfs`.
+    /// Anything else (a link where the directory belongs, an errno): ask `RootedHostFiles`.
     case unusual
   }
 
@@ -321,7 +321,7 @@ enum BinaryAttribute: Sendable, Equatable {
 
   /// The file `name` in `directory`, resolved inside the root; never follows the last component,
   /// never blocks (`O_NONBLOCK`: a FIFO in a hostile tree), never reads past config space's 4096 bytes.
-  static func read(_ name: String, in directory: HostPath, sysfs: RootedSysfs) -> BinaryAttribute {
+  static func read(_ name: String, in directory: HostPath, sysfs: RootedHostFiles) -> BinaryAttribute {
     // Through the door: the same no-follow, non-blocking, regular-file and cap rules as every read.
     do {
       return .bytes(try sysfs.readBytes(directory.appending(name), limit: HostFileLimits.config))

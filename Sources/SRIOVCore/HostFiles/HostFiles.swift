@@ -177,8 +177,3 @@ func trimmed(_ text: String) -> String {
   while let last = s.last, last == "\n" || last == " " || last == "\t" { s = s.dropLast() }
   return String(s)
 }
-
-// Deprecated names, kept only so code written against them (other branches) still compiles after
-// the merge: the lead removes them once everything says HostFiles / RootedHostFiles.
-public typealias Sysfs = HostFiles
-public typealias RootedSysfs = RootedHostFiles

@@ -1,10 +1,10 @@
 /// Reads what sysfs says about PCI functions, netdevs and IOMMU groups. sysfs is the truth for which
 /// devices and VFs exist; nothing here predicts addresses.
 public struct Inventory: Sendable {
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
   typealias Layout = SysfsLayout
 
-  public init(sysfs: any Sysfs) {
+  public init(sysfs: any HostFiles) {
     self.sysfs = sysfs
   }
 

@@ -1,13 +1,13 @@
 /// The VF lifecycle: `create`/`remove` (VF count), `bind`/`unbind`. Observes sysfs once, plans with a
 /// pure function, takes the host lock only after the plan is valid, then writes, waits and verifies.
 public struct Lifecycle: Sendable {
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
   public let clock: any LifecycleClock
   /// How often waits re-read sysfs.
   public let pollInterval: Double
   typealias Layout = SysfsLayout
 
-  public init(sysfs: any Sysfs, clock: any LifecycleClock = MonotonicClock(), pollInterval: Double = 0.1) {
+  public init(sysfs: any HostFiles, clock: any LifecycleClock = MonotonicClock(), pollInterval: Double = 0.1) {
     self.sysfs = sysfs
     self.clock = clock
     self.pollInterval = pollInterval

@@ -44,7 +44,7 @@ public final class HostLock: @unchecked Sendable {
   /// Takes the lock at `sysfs`' `run/sriovctl.lock`, creating `run/` and the file if needed (inside
   /// the root: a `run` or lock file that is a link, a FIFO or a hard link is refused). Fails within a
   /// tenth of a second when another process holds it.
-  public static func acquire(_ sysfs: any Sysfs) throws(SRIOVError) -> HostLock {
+  public static func acquire(_ sysfs: any HostFiles) throws(SRIOVError) -> HostLock {
     let path = sysfs.absolute(SysfsLayout.lockFile)
     do { return HostLock(try sysfs.lock(SysfsLayout.lockFile)) } catch where error.operation == .lock {
       let e = error.errno

@@ -8,7 +8,7 @@ final class StepMemo<Value> {
 
 extension Step {
   /// One sysfs write, its failure explained for a user (kernel-abi.md §2).
-  static func write(_ write: SysfsWrite, subject: String, sysfs: any Sysfs, totalVFs: Int? = nil) -> Step {
+  static func write(_ write: SysfsWrite, subject: String, sysfs: any HostFiles, totalVFs: Int? = nil) -> Step {
     Step(write.description, subject: subject, action: { () throws in
       do throws(SysfsError) { try sysfs.write(write.value, to: write.path) } catch {
         throw WriteErrors.explain(error, subject: subject, write: write, totalVFs: totalVFs)

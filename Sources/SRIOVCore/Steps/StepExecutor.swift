@@ -2,9 +2,9 @@
 /// step, acts, verifies, and on the first failure undoes what it did in reverse order. It never
 /// throws once steps run: failures land in the report.
 public struct StepExecutor {
-  public let sysfs: any Sysfs
+  public let sysfs: any HostFiles
 
-  public init(sysfs: any Sysfs) { self.sysfs = sysfs }
+  public init(sysfs: any HostFiles) { self.sysfs = sysfs }
 
   public enum Locking: Sendable {
     /// Take `ROOT/run/sriovctl.lock` for the run.

@@ -48,7 +48,7 @@ public struct VFSettingsTarget: Sendable, Equatable {
       throw SRIOVError(address.description, "has no VF \(vf): \(range)",
         hint: sriov.numVFs == 0 ? "create VFs first: sriovctl create \(address) COUNT" : "give a VF index below \(sriov.numVFs)")
     }
-    let names = try inventory.netdevsByDevice()[address] ?? []
+    let names = inventory.netdevNames(of: address)  // its own net/ only, not every function's
     guard let name = names.sorted().first, let netdev = try? NetdevName(parsing: name) else {
       throw SRIOVError(address.description, "has no network interface, so its VFs have no rtnetlink settings",
         hint: "VF settings need the PF bound to its network driver (driver: \(device.driver ?? "none"))")

@@ -160,7 +160,7 @@ struct ApplyExecutorTests {
   }
 
   @Test func selectorsResolveByEveryKind() throws {
-    let apply = Apply(sysfs: RootedSysfs(root: fixtureRoot("x710-demo")), settingsControl: nil)
+    let apply = Apply(sysfs: RootedHostFiles(root: fixtureRoot("x710-demo")), settingsControl: nil)
     func resolved(_ selector: String) throws -> String {
       let want = try state("version: 1\npfs:\n  - \(selector)\n")
       return try apply.resolve(want).map { $0.1.description }.joined(separator: " ")
@@ -188,15 +188,15 @@ struct ApplyExecutorTests {
   }
 
   @Test func settingsWithoutNetlinkAreRefusedWithAHint() throws {
-    let apply = Apply(sysfs: RootedSysfs(root: fixtureRoot("x710-demo")), settingsControl: nil)
+    let apply = Apply(sysfs: RootedHostFiles(root: fixtureRoot("x710-demo")), settingsControl: nil)
     let want = try state("version: 1\npfs:\n  - netdev: enp59s0f0\n    vfs:\n      per_vf: [{vf: 0, trust: true}]\n")
     let error = #expect(throws: DesiredStateError.self) { _ = try apply.run(want, dryRun: true) }
     #expect(error?.message == "want.yaml:5: field 'pfs[0].vfs.per_vf[0]': VF settings need rtnetlink, and this host root has none (a fixture, or a capture without a stored dump)")
   }
 }
 
-/// A `Sysfs` whose writes to one attribute fail with `errno` (an injected kernel refusal).
-private struct FailingWrites: Sysfs {
+/// A `HostFiles` whose writes to one attribute fail with `errno` (an injected kernel refusal).
+private struct FailingWrites: HostFiles {
   let base: FakeKernel
   let attribute: String
   let errno: Errno

@@ -126,7 +126,7 @@ struct EswitchApplyExecutorTests {
   }
 
   @Test func withoutDevlinkTheFileIsRefused() throws {
-    let apply = Apply(sysfs: RootedSysfs(root: fixtureRoot("connectx5")), settingsControl: nil)
+    let apply = Apply(sysfs: RootedHostFiles(root: fixtureRoot("connectx5")), settingsControl: nil)
     let state = try DesiredState.parse("version: 1\npfs:\n  - address: \"0000:5e:00.0\"\n    eswitch: {mode: switchdev}\n", source: "want.yaml")
     #expect {
       try apply.run(state, dryRun: true)

@@ -245,7 +245,7 @@ struct EswitchExecutorTests {
       let dir = root + "/sys/bus/netdevsim/devices/netdevsim1"
       try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
       try "2\n".write(toFile: dir + "/sriov_numvfs", atomically: false, encoding: .utf8)
-      let sysfs = RootedSysfs(root: root)
+      let sysfs = RootedHostFiles(root: root)
       let handle = try DevlinkHandle(parsing: "netdevsim/netdevsim1")
       let devlink = FakeDevlink(sysfs: sysfs, [handle: .supported(EswitchSettings(mode: .legacy))])
       devlink.otherBusVFs[handle] = 2

@@ -237,7 +237,7 @@ struct VFSettingsApplierTests {
   }
 
   @Test func targetResolution() throws {
-    let inventory = Inventory(sysfs: RootedSysfs(root: fixtureRoot("x710-demo")))
+    let inventory = Inventory(sysfs: RootedHostFiles(root: fixtureRoot("x710-demo")))
     let pf = try VFSettingsTarget.resolve(try DeviceRef(parsing: "enp59s0f0"), vf: 3, inventory: inventory)
     #expect(pf == VFSettingsTarget(pf: PCIAddress(strict: "0000:3b:00.0")!, netdev: try NetdevName(parsing: "enp59s0f0"),
                                    driver: "i40e", vf: 3, numVFs: 4, pfOperstate: "up"))

@@ -48,7 +48,7 @@ struct ReadPathTests {
   /// the walk stopped asking `lstat` below it.
   @Test func pathsBelowAMissingDirectoryAreMissing() throws {
     try withTempCopy(of: "x710-demo") { root in
-      let sysfs = RootedSysfs(root: root).cachingResolutions()
+      let sysfs = RootedHostFiles(root: root).cachingResolutions()
       for path in ["etc/NetworkManager/system-connections/a.nmconnection", "etc/nonexistent/x/y", "run/none"] {
         #expect(throws: SysfsError.self) { try sysfs.read(HostPath(path)) }
         #expect(!sysfs.exists(HostPath(path)))
@@ -57,7 +57,7 @@ struct ReadPathTests {
       // A missing directory that appears is not remembered across passes (a new caching copy).
       try FileManager.default.createDirectory(atPath: root + "/etc/nonexistent/x", withIntermediateDirectories: true)
       try "v\n".write(toFile: root + "/etc/nonexistent/x/y", atomically: false, encoding: .utf8)
-      #expect(try RootedSysfs(root: root).cachingResolutions().read(HostPath("etc/nonexistent/x/y")) == "v\n")
+      #expect(try RootedHostFiles(root: root).cachingResolutions().read(HostPath("etc/nonexistent/x/y")) == "v\n")
     }
   }
 }

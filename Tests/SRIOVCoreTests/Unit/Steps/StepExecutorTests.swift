@@ -81,7 +81,7 @@ struct StepExecutorTests {
   @Test func aDryRunPlansWithoutTheLockAndRunsNothing() throws {
     try withTempCopy(of: "nvme-sriov") { root in
       let journal = Journal()
-      let executor = StepExecutor(sysfs: RootedSysfs(root: root))
+      let executor = StepExecutor(sysfs: RootedHostFiles(root: root))
       let (plan, report) = try executor.run(dryRun: true, plan: { "p" }, steps: { _ in [step("a", journal)] })
       #expect(plan == "p" && journal.lines.isEmpty)
       #expect(report.entries.map(\.status) == [.planned])
@@ -91,7 +91,7 @@ struct StepExecutorTests {
 
   @Test func aLockedHostIsRefusedBeforeThePlanIsMade() throws {
     try withTempCopy(of: "nvme-sriov") { root in
-      let sysfs = RootedSysfs(root: root)
+      let sysfs = RootedHostFiles(root: root)
       let held = try HostLock.acquire(sysfs)
       var planned = false
       #expect(throws: SRIOVError.self) {
