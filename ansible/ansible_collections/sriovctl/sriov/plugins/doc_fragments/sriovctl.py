@@ -29,3 +29,14 @@ notes:
   - The modules refuse, with a message naming both versions, an sriovctl whose JSON C(schema_version) they do not know.
   - The modules run sriovctl without a shell, with a parsable locale so that kernel error texts stay in English.
 '''
+
+    # Attributes of the modules that only read (sriov_facts, sriov_check).
+    READ_ONLY = r'''
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Changes nothing, so there is nothing to diff.
+'''

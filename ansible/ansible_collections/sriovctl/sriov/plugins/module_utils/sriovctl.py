@@ -20,6 +20,7 @@ __metaclass__ = type
 import json
 import os
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.locale import get_best_parsable_locale
 
 # The JSON schema versions these modules understand. sriovctl only adds keys within a version
@@ -166,6 +167,25 @@ def action_diff(action):
     if action.get('destroys'):
         after += 'destroys: %s\n' % ' '.join(action['destroys'])
     return dict(before_header=header, after_header=header, before=before, after=after)
+
+
+def desired_state_module(argument_spec=None):
+    """The AnsibleModule of a module that takes a desired state (sriov_apply, sriov_persist): exactly
+    one of O(state) (inline) and O(src) (a file on the managed host), plus the common options."""
+    spec = dict(state=dict(type='dict'), src=dict(type='path'))
+    spec.update(argument_spec or {})
+    spec.update(COMMON_ARGUMENT_SPEC)
+    return AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=[('state', 'src')],
+        required_one_of=[('state', 'src')],
+        supports_check_mode=True,
+    )
+
+
+def desired_state_path(module):
+    """The file to hand sriovctl: O(src), or O(state) written out by write_state_file."""
+    return module.params['src'] or write_state_file(module, module.params['state'])
 
 
 def write_state_file(module, state):

@@ -162,28 +162,18 @@ stderr:
   sample: ""
 '''
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sriovctl.sriov.plugins.module_utils.sriovctl import (
-    COMMON_ARGUMENT_SPEC, Sriovctl, action_diff, action_statuses, write_state_file,
+    Sriovctl, action_diff, action_statuses, desired_state_module, desired_state_path,
 )
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type='dict'),
-        src=dict(type='path'),
+    module = desired_state_module(dict(
         force=dict(type='bool', default=False),
         timeout=dict(type='float'),
-    )
-    argument_spec.update(COMMON_ARGUMENT_SPEC)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('state', 'src')],
-        required_one_of=[('state', 'src')],
-        supports_check_mode=True,
-    )
+    ))
     tool = Sriovctl(module)
-    src = module.params['src'] or write_state_file(module, module.params['state'])
+    src = desired_state_path(module)
 
     args = ['apply', '-f', src]
     if module.check_mode:

@@ -22,13 +22,7 @@ author:
   - sriovctl developers (!UNKNOWN)
 extends_documentation_fragment:
   - sriovctl.sriov.sriovctl
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
+  - sriovctl.sriov.sriovctl.read_only
 options:
   devices:
     description:

@@ -22,13 +22,8 @@ author:
   - sriovctl developers (!UNKNOWN)
 extends_documentation_fragment:
   - sriovctl.sriov.sriovctl
+  - sriovctl.sriov.sriovctl.read_only
 attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
   facts:
     support: full
     description: Sets C(ansible_facts.sriov).

@@ -106,24 +106,13 @@ rc:
   sample: 0
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sriovctl.sriov.plugins.module_utils.sriovctl import COMMON_ARGUMENT_SPEC, Sriovctl, write_state_file
+from ansible_collections.sriovctl.sriov.plugins.module_utils.sriovctl import Sriovctl, desired_state_module, desired_state_path
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type='dict'),
-        src=dict(type='path'),
-    )
-    argument_spec.update(COMMON_ARGUMENT_SPEC)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[('state', 'src')],
-        required_one_of=[('state', 'src')],
-        supports_check_mode=True,
-    )
+    module = desired_state_module()
     tool = Sriovctl(module)
-    src = module.params['src'] or write_state_file(module, module.params['state'])
+    src = desired_state_path(module)
     run = tool.run(['persist', '-f', src] + (['--dry-run'] if module.check_mode else []))
     doc = tool.require_document(run, changed=False)
     outcome = doc['result']
